@@ -1,8 +1,9 @@
 // Status and Result<T>: the error currency of every Likeness module.
 //
-// A Status is cheap to copy and carries a code plus a human-readable message. Fallible functions return
-// [[nodiscard]] Status or Result<T>; exceptions never cross a module boundary (adapters around OpenCV,
-// FAISS, SQLite and JSON catch and convert them).
+// A Status is cheap to copy and carries a code plus a human-readable message. Fallible functions
+// return
+// [[nodiscard]] Status or Result<T>; exceptions never cross a module boundary (adapters around
+// OpenCV, FAISS, SQLite and JSON catch and convert them).
 #pragma once
 
 #include <cassert>
@@ -20,7 +21,8 @@ enum class StatusCode {
   kInvalidArgument,     // the caller's input is malformed (bad flag, bad date, bad image bytes)
   kNotFound,            // a named thing does not exist
   kAlreadyExists,       // a unique thing already exists
-  kFailedPrecondition,  // the system is not in a state to do this (e.g. model mismatch, blocked jurisdiction)
+  kFailedPrecondition,  // the system is not in a state to do this (e.g. model mismatch, blocked
+                        // jurisdiction)
   kPermissionDenied,    // the caller may not do this
   kResourceExhausted,   // a limit was hit (pixel limit, body size, rate limit)
   kCorruption,          // stored data failed an integrity check
@@ -37,7 +39,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return {}; }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status FailedPrecondition(std::string m) {
@@ -71,7 +75,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : data_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : data_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(data_).ok() && "Result built from an OK status has no value");
   }
@@ -96,9 +100,9 @@ class [[nodiscard]] Result {
 #define LIKENESS_CONCAT(a, b) LIKENESS_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function if `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                      \
-  do {                                             \
-    ::likeness::Status likeness_status_ = (expr);  \
+#define RETURN_IF_ERROR(expr)                            \
+  do {                                                   \
+    ::likeness::Status likeness_status_ = (expr);        \
     if (!likeness_status_.ok()) return likeness_status_; \
   } while (0)
 

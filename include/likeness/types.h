@@ -30,13 +30,14 @@ using FivePoints = std::array<Point2, 5>;
 
 // Per-face quality measures, stored with every face.
 struct FaceQuality {
-  float face_px = 0;      // shorter side of the detector box, in original-image pixels
-  float sharpness = 0;    // variance of the Laplacian on the aligned 112x112 grey crop
-  float yaw_deg = 0;      // estimated from landmarks; 0 = frontal
-  float pitch_deg = 0;    // estimated from landmarks; 0 = level
-  float roll_deg = 0;     // in-plane rotation of the eye line
+  float face_px = 0;    // shorter side of the detector box, in original-image pixels
+  float sharpness = 0;  // variance of the Laplacian on the aligned 112x112 grey crop
+  float yaw_deg = 0;    // estimated from landmarks; 0 = frontal
+  float pitch_deg = 0;  // estimated from landmarks; 0 = level
+  float roll_deg = 0;   // in-plane rotation of the eye line
   float detector_score = 0;
-  float overall = 0;      // 0..1 combination; below the floor a face is kept but not searched by default
+  float overall =
+      0;  // 0..1 combination; below the floor a face is kept but not searched by default
 };
 
 // One L2-normalised embedding; size kEmbeddingDim.

@@ -33,7 +33,8 @@ Result<std::string> Sha256FileHex(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) return Status::NotFound("no such file: " + path.string());
+    if (!std::filesystem::exists(path, ec))
+      return Status::NotFound("no such file: " + path.string());
     return Status::IOError("cannot open " + path.string());
   }
   crypto_hash_sha256_state state;

@@ -1,0 +1,260 @@
+#include "vision/face_analyzer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <opencv2/dnn.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace likeness::vision {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The smallest face (in detector-input pixels) the RFB-320 detector finds reliably.
+constexpr int kMinNetFacePx = 20;
+
+double MsSince(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+Result<cv::dnn::Net> LoadNet(const VerifiedModels& models, const std::string& file) {
+  try {
+    cv::dnn::Net net = cv::dnn::readNetFromONNX(models.Path(file).string());
+    if (net.empty()) return Status::Internal("OpenCV DNN could not load " + file);
+    net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+    net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+    return net;
+  } catch (const cv::Exception& ex) {
+    return Status::Internal("loading " + file + ": " + ex.what());
+  }
+}
+
+void L2Normalize(Embedding& v) {
+  double sum = 0;
+  for (float x : v) sum += static_cast<double>(x) * x;
+  const float inv = sum > 0 ? static_cast<float>(1.0 / std::sqrt(sum)) : 0.0f;
+  for (float& x : v) x *= inv;
+}
+
+}  // namespace
+
+struct FaceAnalyzer::Nets {
+  VerifiedModels models;
+  cv::dnn::Net detector, landmarks, embedder;
+};
+
+FaceAnalyzer::FaceAnalyzer(std::unique_ptr<Nets> nets) : nets_(std::move(nets)) {}
+FaceAnalyzer::~FaceAnalyzer() = default;
+
+const ModelManifest& FaceAnalyzer::manifest() const { return nets_->models.manifest; }
+std::string FaceAnalyzer::embedder_model_id() const { return manifest().EmbedderModelId(); }
+
+Result<std::unique_ptr<FaceAnalyzer>> FaceAnalyzer::Create(const VerifiedModels& models) {
+  auto nets = std::make_unique<Nets>();
+  nets->models = models;
+  const auto& m = models.manifest;
+  ASSIGN_OR_RETURN(nets->detector, LoadNet(models, m.detector.file));
+  ASSIGN_OR_RETURN(nets->landmarks, LoadNet(models, m.landmarks.file));
+  ASSIGN_OR_RETURN(nets->embedder, LoadNet(models, m.embedder.file));
+  return std::unique_ptr<FaceAnalyzer>(new FaceAnalyzer(std::move(nets)));
+}
+
+Result<std::vector<ScoredBox>> FaceAnalyzer::Detect(const cv::Mat& bgr,
+                                                    const AnalyzeOptions& options) {
+  if (bgr.empty() || bgr.type() != CV_8UC3) {
+    return Status::InvalidArgument("detector needs a non-empty 8-bit BGR image");
+  }
+  const auto t0 = Clock::now();
+  const DetectorSpec& spec = manifest().detector;
+  const float threshold =
+      options.score_threshold >= 0 ? options.score_threshold : spec.score_threshold;
+  const std::vector<Tile> tiles =
+      options.tiling ? PlanTiles(bgr.cols, bgr.rows, spec.input_width, spec.input_height,
+                                 options.min_face_px, kMinNetFacePx)
+                     : std::vector<Tile>{{0, 0, bgr.cols, bgr.rows}};
+  std::vector<ScoredBox> candidates;
+  int level = 0;
+  try {
+    const std::vector<cv::String> outputs = {"scores", "boxes"};
+    for (size_t t = 0; t < tiles.size(); ++t) {
+      const Tile& tile = tiles[t];
+      const cv::Mat roi = bgr(cv::Rect(tile.x, tile.y, tile.width, tile.height));
+      const cv::Mat blob = cv::dnn::blobFromImage(
+          roi, spec.scale, cv::Size(spec.input_width, spec.input_height),
+          cv::Scalar(spec.mean, spec.mean, spec.mean), /*swapRB=*/true, /*crop=*/false);
+      nets_->detector.setInput(blob);
+      std::vector<cv::Mat> out;
+      nets_->detector.forward(out, outputs);
+      const cv::Mat scores = out[0].reshape(1, static_cast<int>(out[0].total() / 2));
+      const cv::Mat boxes = out[1].reshape(1, static_cast<int>(out[1].total() / 4));
+      const bool is_whole_frame = t == 0;
+      if (t > 0 && tile.width != tiles[t - 1].width) ++level;
+      // Pyramid bands: a tile level answers only for faces too small for the next coarser level
+      // (twice its tile size) to see, with a 25 % overlap between bands. Larger "faces" found in a
+      // zoomed-in tile are textures seen out of context (shirts, hands) and are the main source of
+      // false positives.
+      const float tile_scale = static_cast<float>(tile.width) / spec.input_width;
+      const float band_max_px = is_whole_frame ? std::numeric_limits<float>::max()
+                                               : 2.0f * kMinNetFacePx * tile_scale * 1.25f;
+      // Faces cut by an inner tile edge are left to the tile (or whole frame) that holds them
+      // whole.
+      const float edge_margin = 2.0f;
+      for (int i = 0; i < scores.rows; ++i) {
+        const float s = scores.at<float>(i, 1);
+        if (s < threshold) continue;
+        BoxF b{tile.x + boxes.at<float>(i, 0) * tile.width,
+               tile.y + boxes.at<float>(i, 1) * tile.height,
+               tile.x + boxes.at<float>(i, 2) * tile.width,
+               tile.y + boxes.at<float>(i, 3) * tile.height};
+        if (!is_whole_frame) {
+          const bool cut =
+              (b.x1 < tile.x + edge_margin && tile.x > 0) ||
+              (b.y1 < tile.y + edge_margin && tile.y > 0) ||
+              (b.x2 > tile.x + tile.width - edge_margin && tile.x + tile.width < bgr.cols) ||
+              (b.y2 > tile.y + tile.height - edge_margin && tile.y + tile.height < bgr.rows);
+          if (cut) continue;
+        }
+        b.x1 = std::clamp(b.x1, 0.0f, static_cast<float>(bgr.cols));
+        b.y1 = std::clamp(b.y1, 0.0f, static_cast<float>(bgr.rows));
+        b.x2 = std::clamp(b.x2, 0.0f, static_cast<float>(bgr.cols));
+        b.y2 = std::clamp(b.y2, 0.0f, static_cast<float>(bgr.rows));
+        if (std::min(b.width(), b.height()) < static_cast<float>(options.min_face_px)) continue;
+        if (std::min(b.width(), b.height()) > band_max_px) continue;
+        candidates.push_back({b, s, level});
+      }
+    }
+  } catch (const cv::Exception& ex) {
+    return Status::Internal(std::string("detector failed: ") + ex.what());
+  }
+  auto kept = NonMaxSuppression(std::move(candidates), spec.nms_iou);
+  times_.detect_ms += MsSince(t0);
+  return kept;
+}
+
+Result<std::array<Point2, 68>> FaceAnalyzer::Landmarks(const cv::Mat& bgr, const BoxF& box) {
+  const auto t0 = Clock::now();
+  const int size = manifest().landmarks.input_size;
+  int x = std::max(0, static_cast<int>(box.x1));
+  int y = std::max(0, static_cast<int>(box.y1));
+  int w = std::max(2, std::min(static_cast<int>(box.width()), bgr.cols - x - 1));
+  int h = std::max(2, std::min(static_cast<int>(box.height()), bgr.rows - y - 1));
+  if (x + w > bgr.cols || y + h > bgr.rows) {
+    return Status::InvalidArgument("face box lies outside the image");
+  }
+  std::array<Point2, 68> points{};
+  try {
+    cv::Mat resized, grey, input;
+    cv::resize(bgr(cv::Rect(x, y, w, h)), resized, cv::Size(size, size));
+    cv::cvtColor(resized, grey, cv::COLOR_BGR2GRAY);
+    grey.convertTo(input, CV_32F, manifest().landmarks.scale);
+    const int shape[] = {1, 1, size, size};
+    nets_->landmarks.setInput(cv::Mat(4, shape, CV_32F, input.data));
+    const cv::Mat out = nets_->landmarks.forward();
+    const float* p = out.ptr<float>();
+    if (out.total() < 136) return Status::Internal("landmark model returned too few values");
+    for (int i = 0; i < 68; ++i) {
+      points[i] = {p[2 * i] * w + x, p[2 * i + 1] * h + y};
+    }
+  } catch (const cv::Exception& ex) {
+    return Status::Internal(std::string("landmark model failed: ") + ex.what());
+  }
+  times_.landmarks_ms += MsSince(t0);
+  return points;
+}
+
+FivePoints FivePointsFrom68(const std::array<Point2, 68>& p) {
+  auto mean = [&](int from, int to) {
+    Point2 m{0, 0};
+    for (int i = from; i <= to; ++i) m.x += p[i].x, m.y += p[i].y;
+    const float n = static_cast<float>(to - from + 1);
+    return Point2{m.x / n, m.y / n};
+  };
+  return {mean(36, 41), mean(42, 47), p[30], p[48], p[54]};
+}
+
+cv::Mat FaceAnalyzer::Align(const cv::Mat& bgr, const FivePoints& points) const {
+  const auto& tmpl = manifest().template_112;
+  const auto m = EstimateSimilarity(points, tmpl);
+  const cv::Mat affine = (cv::Mat_<double>(2, 3) << m[0], m[1], m[2], m[3], m[4], m[5]);
+  const int size = manifest().embedder.input_size;
+  cv::Mat aligned;
+  cv::warpAffine(bgr, aligned, affine, cv::Size(size, size), cv::INTER_LINEAR, cv::BORDER_CONSTANT);
+  return aligned;
+}
+
+Result<std::vector<Embedding>> FaceAnalyzer::Embed(const std::vector<cv::Mat>& aligned,
+                                                   bool flip_augment) {
+  std::vector<Embedding> result;
+  if (aligned.empty()) return result;
+  const auto t0 = Clock::now();
+  const EmbedderSpec& spec = manifest().embedder;
+  try {
+    std::vector<cv::Mat> inputs = aligned;
+    if (flip_augment) {
+      for (const auto& a : aligned) {
+        cv::Mat flipped;
+        cv::flip(a, flipped, 1);
+        inputs.push_back(flipped);
+      }
+    }
+    const cv::Mat blob =
+        cv::dnn::blobFromImages(inputs, spec.scale, cv::Size(spec.input_size, spec.input_size),
+                                cv::Scalar(spec.mean, spec.mean, spec.mean), true);
+    nets_->embedder.setInput(blob);
+    const cv::Mat out = nets_->embedder.forward();
+    const int dim = static_cast<int>(out.total() / inputs.size());
+    if (dim != spec.dim) {
+      return Status::Internal("embedder returned " + std::to_string(dim) + " values per face");
+    }
+    const float* p = out.ptr<float>();
+    for (size_t i = 0; i < aligned.size(); ++i) {
+      Embedding e(p + i * dim, p + (i + 1) * dim);
+      L2Normalize(e);
+      if (flip_augment) {
+        Embedding f(p + (aligned.size() + i) * dim, p + (aligned.size() + i + 1) * dim);
+        L2Normalize(f);
+        for (int d = 0; d < dim; ++d) e[d] += f[d];
+        L2Normalize(e);
+      }
+      result.push_back(std::move(e));
+    }
+  } catch (const cv::Exception& ex) {
+    return Status::Internal(std::string("embedding model failed: ") + ex.what());
+  }
+  times_.embed_ms += MsSince(t0);
+  return result;
+}
+
+Result<std::vector<AnalyzedFace>> FaceAnalyzer::Analyze(const cv::Mat& bgr,
+                                                        const AnalyzeOptions& options) {
+  ASSIGN_OR_RETURN(std::vector<ScoredBox> boxes, Detect(bgr, options));
+  std::vector<AnalyzedFace> faces;
+  std::vector<cv::Mat> crops;
+  for (const auto& sb : boxes) {
+    AnalyzedFace face;
+    face.box = sb.box;
+    face.detector_score = sb.score;
+    ASSIGN_OR_RETURN(face.landmarks, Landmarks(bgr, sb.box));
+    face.points = FivePointsFrom68(face.landmarks);
+    const auto t0 = Clock::now();
+    cv::Mat aligned = Align(bgr, face.points);
+    face.quality = AssessQuality(face.box, face.detector_score, face.points, aligned);
+    times_.align_ms += MsSince(t0);
+    crops.push_back(std::move(aligned));
+    faces.push_back(std::move(face));
+  }
+  if (options.embed && !crops.empty()) {
+    ASSIGN_OR_RETURN(std::vector<Embedding> embeddings, Embed(crops, options.flip_augment));
+    for (size_t i = 0; i < faces.size(); ++i) faces[i].embedding = std::move(embeddings[i]);
+  }
+  std::stable_sort(faces.begin(), faces.end(), [](const AnalyzedFace& a, const AnalyzedFace& b) {
+    return a.box.area() > b.box.area();
+  });
+  times_.images += 1;
+  times_.faces += static_cast<int64_t>(faces.size());
+  return faces;
+}
+
+}  // namespace likeness::vision

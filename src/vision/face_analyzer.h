@@ -1,0 +1,90 @@
+// Detect -> 68 landmarks -> 5 points -> similarity alignment (112x112) -> quality -> 512-d
+// embedding.
+//
+// Thread safety: a FaceAnalyzer owns its cv::dnn::Net objects, which are stateful; use one analyzer
+// per worker thread (Create is cheap after the first model verification).
+#pragma once
+
+#include <array>
+#include <memory>
+#include <opencv2/core.hpp>
+#include <vector>
+
+#include "likeness/status.h"
+#include "likeness/types.h"
+#include "vision/geometry.h"
+#include "vision/model_manifest.h"
+
+namespace likeness::vision {
+
+struct AnalyzeOptions {
+  // Faces whose shorter box side is below this (in original-image pixels) are ignored. Also drives
+  // tiling: large photos are scanned in tiles small enough that such a face is still visible to the
+  // detector.
+  int min_face_px = 24;
+  // Detector score threshold (column-1 softmax). The manifest's value is the default when < 0.
+  float score_threshold = -1.0f;
+  // Run the detector on tiles of large images (see PlanTiles). Off = whole frame only.
+  bool tiling = true;
+  // Also embed the mirrored crop and average (test-time augmentation; doubles embedding cost).
+  bool flip_augment = false;
+  // Compute embeddings (off for `faces` without search).
+  bool embed = true;
+};
+
+struct AnalyzedFace {
+  BoxF box;  // in the analysed image's pixels
+  float detector_score = 0;
+  std::array<Point2, 68> landmarks{};
+  FivePoints points{};
+  FaceQuality quality;
+  Embedding embedding;  // empty when AnalyzeOptions::embed is false
+};
+
+// Milliseconds spent per stage since creation (for benchmarks and `bench pairs`).
+struct StageTimes {
+  double detect_ms = 0, landmarks_ms = 0, align_ms = 0, embed_ms = 0;
+  int64_t images = 0, faces = 0;
+};
+
+class FaceAnalyzer {
+ public:
+  static Result<std::unique_ptr<FaceAnalyzer>> Create(const VerifiedModels& models);
+  ~FaceAnalyzer();
+  FaceAnalyzer(const FaceAnalyzer&) = delete;
+  FaceAnalyzer& operator=(const FaceAnalyzer&) = delete;
+
+  // bgr: CV_8UC3. Faces are returned largest first. Errors: InvalidArgument for an empty image,
+  // Internal if a model fails to run.
+  Result<std::vector<AnalyzedFace>> Analyze(const cv::Mat& bgr, const AnalyzeOptions& options = {});
+
+  // The individual stages, exposed for tests and tools.
+  Result<std::vector<ScoredBox>> Detect(const cv::Mat& bgr, const AnalyzeOptions& options);
+  Result<std::array<Point2, 68>> Landmarks(const cv::Mat& bgr, const BoxF& box);
+  cv::Mat Align(const cv::Mat& bgr, const FivePoints& points) const;
+  Result<std::vector<Embedding>> Embed(const std::vector<cv::Mat>& aligned, bool flip_augment);
+
+  const StageTimes& times() const { return times_; }
+  const ModelManifest& manifest() const;
+  std::string embedder_model_id() const;
+
+ private:
+  struct Nets;
+  explicit FaceAnalyzer(std::unique_ptr<Nets> nets);
+  std::unique_ptr<Nets> nets_;
+  StageTimes times_;
+};
+
+// Left eye centre (mean of 36..41), right eye centre (42..47), nose tip (30), mouth corners (48,
+// 54).
+FivePoints FivePointsFrom68(const std::array<Point2, 68>& p);
+
+// Size, sharpness (Laplacian variance of the aligned grey crop), pose from landmarks, detector
+// score, and an overall 0..1 score.
+FaceQuality AssessQuality(const BoxF& box, float detector_score, const FivePoints& points,
+                          const cv::Mat& aligned_bgr);
+
+// Quality below this (FaceQuality::overall) is stored but not searched by default.
+inline constexpr float kDefaultSearchableQualityFloor = 0.25f;
+
+}  // namespace likeness::vision

@@ -1,0 +1,45 @@
+// Pure geometry used by detection and alignment: IoU, NMS, tiling plans, similarity transforms.
+// No models here, so everything is unit-testable without files.
+#pragma once
+
+#include <array>
+#include <span>
+#include <vector>
+
+#include "likeness/types.h"
+
+namespace likeness::vision {
+
+struct ScoredBox {
+  BoxF box;
+  float score = 0;
+  int level = 0;  // pyramid level that found it: 0 = whole frame, higher = smaller tiles
+};
+
+float IoU(const BoxF& a, const BoxF& b);
+
+// Greedy non-maximum suppression: coarsest level first (the whole-frame box of a face is the one
+// the landmark model was trained on), then highest score; drops a box whose IoU with a kept box
+// exceeds iou_threshold, or that lies mostly (>= contain_threshold of its area) inside a kept,
+// higher-scoring box (tiles cut faces, and a cut face inside a whole one must go). Returns kept
+// boxes, best first.
+std::vector<ScoredBox> NonMaxSuppression(std::vector<ScoredBox> boxes, float iou_threshold,
+                                         float contain_threshold = 0.35f);
+
+struct Tile {
+  int x = 0, y = 0, width = 0, height = 0;
+};
+
+// Plans detector windows over a width x height image: the whole frame first, then overlapping tiles
+// of decreasing size (each level halves the tile) so that a face of min_face_px still spans at
+// least min_net_face_px pixels of the detector's net_width-wide input. Tiles keep the net's aspect
+// ratio and overlap by `overlap` of their size, so a face smaller than overlap*tile lies wholly in
+// some tile.
+std::vector<Tile> PlanTiles(int width, int height, int net_width, int net_height, int min_face_px,
+                            int min_net_face_px = 20, float overlap = 0.25f);
+
+// 2x3 similarity transform (rotation, uniform scale, translation) mapping src to dst by least
+// squares (Umeyama 1991, without reflection). Row-major: [a -b tx; b a ty].
+std::array<double, 6> EstimateSimilarity(std::span<const Point2> src, std::span<const Point2> dst);
+
+}  // namespace likeness::vision
