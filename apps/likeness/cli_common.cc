@@ -1,0 +1,118 @@
+#include "cli_common.h"
+
+#include <cstdio>
+#include <iostream>
+
+namespace likeness::cli {
+
+int ExitCodeFor(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return kExitOk;
+    case StatusCode::kInvalidArgument:
+      return 3;
+    case StatusCode::kNotFound:
+      return 4;
+    case StatusCode::kAlreadyExists:
+      return 5;
+    case StatusCode::kFailedPrecondition:
+      return 6;
+    case StatusCode::kPermissionDenied:
+      return 7;
+    case StatusCode::kResourceExhausted:
+      return 8;
+    case StatusCode::kCorruption:
+      return 9;
+    case StatusCode::kIOError:
+      return 10;
+    case StatusCode::kUnsupported:
+      return 11;
+    case StatusCode::kInternal:
+      return 70;
+  }
+  return 70;
+}
+
+int Fail(const Status& status) {
+  std::cerr << "likeness: " << status.ToString() << "\n";
+  return ExitCodeFor(status);
+}
+
+Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags) {
+  engine::EngineOptions options;
+  options.data_dir = engine::ResolveDataDir(flags.data_dir);
+  options.index_factory = flags.index_factory;
+  options.analyze.min_face_px = flags.min_face_px;
+  options.analyze.tiling = !flags.no_tiling;
+  const bool quiet = flags.quiet;
+  return engine::Engine::Open(options, [quiet](int64_t done, int64_t total) {
+    if (!quiet)
+      std::cerr << "\rrebuilding index from the catalog: " << done << "/" << total << std::flush;
+    if (!quiet && done >= total) std::cerr << "\n";
+  });
+}
+
+nlohmann::json ToJson(const BoxF& b) {
+  return {{"x", b.x1}, {"y", b.y1}, {"width", b.width()}, {"height", b.height()}};
+}
+
+nlohmann::json ToJson(const FaceQuality& q) {
+  return {{"overall", q.overall},
+          {"face_px", q.face_px},
+          {"sharpness", q.sharpness},
+          {"yaw_deg", q.yaw_deg},
+          {"pitch_deg", q.pitch_deg},
+          {"roll_deg", q.roll_deg},
+          {"detector_score", q.detector_score}};
+}
+
+nlohmann::json ToJson(const catalog::SourceRecord& s) {
+  return {{"id", s.id},
+          {"name", s.name},
+          {"kind", std::string(catalog::SourceKindName(s.kind))},
+          {"location", s.location},
+          {"collector", s.collector},
+          {"legal_basis", s.legal_basis},
+          {"art9_condition", s.art9_condition},
+          {"jurisdiction", s.jurisdiction},
+          {"retain_until", s.retain_until},
+          {"created_at", s.created_at}};
+}
+
+nlohmann::json ToJson(const engine::Match& m) {
+  const auto& f = m.face;
+  return {{"face_id", f.face.id},
+          {"score", m.score},
+          {"match", m.is_match},
+          {"image_id", f.image.id},
+          {"image_path", f.image.path},
+          {"image_sha256", f.image.content_hash},
+          {"ingested_at", f.image.ingested_at},
+          {"box", ToJson(f.face.box)},
+          {"source", f.source.name},
+          {"legal_basis", f.source.legal_basis},
+          {"art9_condition", f.source.art9_condition},
+          {"jurisdiction", f.source.jurisdiction},
+          {"retain_until", f.source.retain_until}};
+}
+
+nlohmann::json ToJson(const engine::SearchResponse& r) {
+  nlohmann::json faces = nlohmann::json::array();
+  for (size_t i = 0; i < r.faces.size(); ++i) {
+    const auto& f = r.faces[i];
+    nlohmann::json matches = nlohmann::json::array();
+    for (const auto& m : f.matches) matches.push_back(ToJson(m));
+    faces.push_back({{"index", i},
+                     {"box", ToJson(f.box)},
+                     {"quality", ToJson(f.quality)},
+                     {"decision", f.matched ? "match" : "no_match"},
+                     {"matches", matches}});
+  }
+  return {{"probe_sha256", r.probe_sha256},
+          {"width", r.width},
+          {"height", r.height},
+          {"threshold", r.threshold},
+          {"faces", faces}};
+}
+
+}  // namespace likeness::cli

@@ -1,0 +1,37 @@
+// Shared pieces of the `likeness` CLI: exit codes, error printing, engine opening, JSON helpers.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "engine/engine.h"
+#include "engine/search.h"
+#include "likeness/status.h"
+
+namespace likeness::cli {
+
+// Exit codes (documented in docs/CLI.md).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 2;
+int ExitCodeFor(const Status& status);
+
+// Prints "likeness: <message>" to stderr and returns the exit code for the status.
+int Fail(const Status& status);
+
+struct GlobalFlags {
+  std::string data_dir;  // --data
+  std::string index_factory = "Flat";
+  int min_face_px = 24;
+  bool no_tiling = false;
+  bool quiet = false;
+};
+
+Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags);
+
+nlohmann::json ToJson(const BoxF& box);
+nlohmann::json ToJson(const FaceQuality& q);
+nlohmann::json ToJson(const catalog::SourceRecord& s);
+nlohmann::json ToJson(const engine::Match& m);
+nlohmann::json ToJson(const engine::SearchResponse& r);
+
+}  // namespace likeness::cli

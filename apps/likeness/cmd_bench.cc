@@ -1,0 +1,144 @@
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "commands.h"
+#include "eval/benchmarks.h"
+
+namespace likeness::cli {
+namespace {
+
+nlohmann::json StagesJson(const eval::StageReport& s) {
+  return {{"images", s.images},
+          {"no_face", s.no_face},
+          {"failed", s.failed},
+          {"images_per_s", s.images_per_s},
+          {"ms_per_image",
+           {{"decode", s.decode_ms},
+            {"detect", s.detect_ms},
+            {"landmarks", s.landmarks_ms},
+            {"align", s.align_ms},
+            {"embed", s.embed_ms}}}};
+}
+
+void PrintStages(const eval::StageReport& s) {
+  std::printf("images %lld (no face %lld, failed %lld), %.1f images/s\n",
+              static_cast<long long>(s.images), static_cast<long long>(s.no_face),
+              static_cast<long long>(s.failed), s.images_per_s);
+  std::printf("ms per image: decode %.2f  detect %.2f  landmarks %.2f  align %.2f  embed %.2f\n",
+              s.decode_ms, s.detect_ms, s.landmarks_ms, s.align_ms, s.embed_ms);
+}
+
+}  // namespace
+
+void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code) {
+  auto* bench = app.add_subcommand("bench", "accuracy benchmarks on labelled data");
+  bench->require_subcommand(1);
+  struct Args {
+    std::string pairs, root;
+    bool json = false, flip = false;
+    int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  };
+  auto args = std::make_shared<Args>();
+  auto options = [&flags, args]() {
+    eval::EmbedOptions o;
+    o.jobs = args->jobs;
+    o.analyze.min_face_px = flags.min_face_px;
+    o.analyze.tiling = !flags.no_tiling;
+    o.analyze.flip_augment = args->flip;
+    return o;
+  };
+
+  auto* pairs =
+      bench->add_subcommand("pairs", "1:1 verification: 10-fold accuracy, TAR@FAR, ROC AUC");
+  pairs->add_option("--pairs", args->pairs, "LFW pairs.txt or CSV path_a,path_b,same")->required();
+  pairs->add_option("--root", args->root, "image root (LFW: ROOT/Name/Name_0001.jpg)");
+  pairs->add_option("--jobs", args->jobs, "worker threads")->capture_default_str();
+  pairs->add_flag("--flip", args->flip, "flip test-time augmentation");
+  pairs->add_flag("--json", args->json, "JSON output");
+  pairs->callback([args, options, exit_code]() {
+    auto list = eval::LoadPairs(args->pairs, args->root);
+    if (!list.ok()) {
+      *exit_code = Fail(list.status());
+      return;
+    }
+    auto r = eval::RunPairsBenchmark(*list, options());
+    if (!r.ok()) {
+      *exit_code = Fail(r.status());
+      return;
+    }
+    const auto& m = r->metrics;
+    if (args->json) {
+      nlohmann::json j = {{"pairs", m.pairs},
+                          {"genuine", m.genuine},
+                          {"impostor", m.impostor},
+                          {"accuracy", m.accuracy_mean},
+                          {"accuracy_std", m.accuracy_std},
+                          {"threshold", m.threshold_mean},
+                          {"tar_at_far_1e-3", m.tar_at_far_1e3},
+                          {"far_1e-3_threshold", m.far_1e3_threshold},
+                          {"roc_auc", m.roc_auc},
+                          {"pairs_missing_face", r->pairs_missing_face},
+                          {"stages", StagesJson(r->stages)}};
+      std::cout << j.dump(2) << "\n";
+      return;
+    }
+    std::printf("pairs %lld (%lld same, %lld different), %lld with a missing face\n",
+                static_cast<long long>(m.pairs), static_cast<long long>(m.genuine),
+                static_cast<long long>(m.impostor), static_cast<long long>(r->pairs_missing_face));
+    std::printf("10-fold accuracy %.2f%% +- %.2f (mean threshold %.3f)\n", 100 * m.accuracy_mean,
+                100 * m.accuracy_std, m.threshold_mean);
+    std::printf("TAR at FAR 1e-3: %.2f%% (threshold %.3f)   ROC AUC %.5f\n", 100 * m.tar_at_far_1e3,
+                m.far_1e3_threshold, m.roc_auc);
+    PrintStages(r->stages);
+  });
+
+  auto* identify =
+      bench->add_subcommand("identify", "1:N open-set identification on ROOT/<identity>/<images>");
+  identify->add_option("--root", args->root, "folder per identity")->required();
+  identify->add_option("--jobs", args->jobs, "worker threads")->capture_default_str();
+  identify->add_flag("--flip", args->flip, "flip test-time augmentation");
+  identify->add_flag("--json", args->json, "JSON output");
+  identify->callback([args, options, exit_code]() {
+    auto ids = eval::LoadIdentityFolders(args->root);
+    if (!ids.ok()) {
+      *exit_code = Fail(ids.status());
+      return;
+    }
+    auto r = eval::RunIdentifyBenchmark(*ids, options());
+    if (!r.ok()) {
+      *exit_code = Fail(r.status());
+      return;
+    }
+    const auto& m = r->metrics;
+    if (args->json) {
+      nlohmann::json j = {{"identities", r->identities},
+                          {"distractors", r->distractors},
+                          {"gallery", m.gallery_size},
+                          {"mated_probes", m.mated_probes},
+                          {"nonmated_probes", m.nonmated_probes},
+                          {"rank1", m.rank1},
+                          {"rank5", m.rank5},
+                          {"dir_at_fpir_1e-2", m.dir_at_fpir_1e2},
+                          {"threshold_fpir_1e-2", m.threshold_fpir_1e2},
+                          {"dir_at_fpir_1e-3", m.dir_at_fpir_1e3},
+                          {"threshold_fpir_1e-3", m.threshold_fpir_1e3},
+                          {"stages", StagesJson(r->stages)}};
+      std::cout << j.dump(2) << "\n";
+      return;
+    }
+    std::printf(
+        "gallery %lld (%lld identities with 2+ images, %lld distractors); %lld mated probes\n",
+        static_cast<long long>(m.gallery_size), static_cast<long long>(r->identities),
+        static_cast<long long>(r->distractors), static_cast<long long>(m.mated_probes));
+    std::printf("rank-1 %.2f%%  rank-5 %.2f%%\n", 100 * m.rank1, 100 * m.rank5);
+    std::printf(
+        "identification at FPIR 1%%: %.2f%% (threshold %.3f); at FPIR 0.1%%: %.2f%% (threshold "
+        "%.3f)\n",
+        100 * m.dir_at_fpir_1e2, m.threshold_fpir_1e2, 100 * m.dir_at_fpir_1e3,
+        m.threshold_fpir_1e3);
+    PrintStages(r->stages);
+  });
+}
+
+}  // namespace likeness::cli

@@ -1,0 +1,149 @@
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "commands.h"
+#include "engine/ingest.h"
+
+namespace likeness::cli {
+namespace {
+
+std::atomic<bool> g_cancel{false};
+
+void OnSignal(int) { g_cancel.store(true); }
+
+std::string FormatDuration(double seconds) {
+  if (seconds < 0 || seconds > 1e7) return "--:--";
+  const int s = static_cast<int>(seconds + 0.5);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+  return buf;
+}
+
+// One progress line: bar, images/s, faces, errors, ETA. On a terminal it redraws in place.
+void PrintProgress(const engine::IngestProgress& p, bool tty, double* last_print) {
+  const bool final = p.done == p.total;
+  if (!tty && !final && p.seconds - *last_print < 2.0) return;
+  *last_print = p.seconds;
+  const double rate = p.seconds > 0 ? p.done / p.seconds : 0;
+  const double eta = rate > 0 ? (p.total - p.done) / rate : -1;
+  constexpr int kWidth = 30;
+  const int filled = p.total > 0 ? static_cast<int>(kWidth * p.done / p.total) : kWidth;
+  std::string bar(filled, '#');
+  bar.resize(kWidth, '.');
+  std::fprintf(
+      stderr, "%s[%s] %lld/%lld files  %.1f img/s  faces %lld  skipped %lld  errors %lld  ETA %s%s",
+      tty ? "\r" : "", bar.c_str(), static_cast<long long>(p.done), static_cast<long long>(p.total),
+      rate, static_cast<long long>(p.faces), static_cast<long long>(p.skipped),
+      static_cast<long long>(p.errors), FormatDuration(eta).c_str(), tty ? "" : "\n");
+  if (tty && final) std::fprintf(stderr, "\n");
+}
+
+}  // namespace
+
+void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
+  auto* cmd = app.add_subcommand("ingest", "ingest photos from a declared source");
+  struct Args {
+    std::vector<std::string> paths;
+    engine::SourceDeclaration source;
+    std::string kind = "folder";
+    int jobs = 0;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("paths", args->paths, "files or folders")->required();
+  cmd->add_option("--source", args->source.name, "source name (created on first use)")->required();
+  cmd->add_option("--basis", args->source.legal_basis,
+                  "GDPR Art. 6(1) basis and Art. 9(2) condition, e.g. art6-1-e,art9-2-g")
+      ->required();
+  cmd->add_option("--condition", args->source.art9_condition,
+                  "GDPR Art. 9(2) condition (if not in --basis)");
+  cmd->add_option("--jurisdiction", args->source.jurisdiction, "ISO 3166-1 alpha-2 country code")
+      ->required();
+  cmd->add_option("--retain-until", args->source.retain_until, "retention limit, YYYY-MM-DD");
+  cmd->add_option("--collector", args->source.collector, "who collected the photos");
+  cmd->add_option("--kind", args->kind, "source kind: folder, archive, manifest, upload")
+      ->capture_default_str();
+  cmd->add_option("--jobs", args->jobs, "worker threads (default: all cores)");
+  cmd->add_flag("--json", args->json, "print the summary as JSON");
+  cmd->callback([&flags, args, exit_code]() {
+    auto kind = catalog::ParseSourceKind(args->kind);
+    if (!kind.ok()) {
+      *exit_code = Fail(kind.status());
+      return;
+    }
+    args->source.kind = *kind;
+    std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
+    if (args->source.location.empty() && !paths.empty()) {
+      args->source.location = std::filesystem::absolute(paths[0]).lexically_normal().string();
+    }
+    if (args->source.collector.empty()) {
+      const char* user = std::getenv("USER");
+      args->source.collector = user ? user : "unknown";
+    }
+    auto files = engine::EnumerateFiles(paths);
+    if (!files.ok()) {
+      *exit_code = Fail(files.status());
+      return;
+    }
+    auto eng = OpenEngine(flags);
+    if (!eng.ok()) {
+      *exit_code = Fail(eng.status());
+      return;
+    }
+    auto source = engine::DeclareSource((*eng)->catalog(), args->source);
+    if (!source.ok()) {
+      *exit_code = Fail(source.status());
+      return;
+    }
+
+    std::signal(SIGINT, OnSignal);
+    std::signal(SIGTERM, OnSignal);
+    const bool tty = isatty(STDERR_FILENO) != 0;
+    double last_print = -10;
+    engine::IngestOptions options;
+    options.jobs = args->jobs;
+    options.cancel = &g_cancel;
+    if (!flags.quiet) {
+      options.on_progress = [tty, &last_print](const engine::IngestProgress& p) {
+        PrintProgress(p, tty, &last_print);
+      };
+      options.on_file = [tty](const std::filesystem::path& path, const Status& st) {
+        if (!st.ok())
+          std::fprintf(stderr, "%sskipped %s: %s\n", tty ? "\r" : "", path.c_str(),
+                       st.ToString().c_str());
+      };
+    }
+    auto summary = engine::Ingest(**eng, *source, *files, options);
+    if (!summary.ok()) {
+      *exit_code = Fail(summary.status());
+      return;
+    }
+    const auto& t = summary->totals;
+    if (args->json) {
+      nlohmann::json j = {{"batch_id", summary->batch_id},
+                          {"source", ToJson(*source)},
+                          {"files", t.total},
+                          {"images", t.images},
+                          {"faces", t.faces},
+                          {"skipped", t.skipped},
+                          {"errors", t.errors},
+                          {"seconds", t.seconds},
+                          {"images_per_s", t.seconds > 0 ? t.done / t.seconds : 0.0},
+                          {"cancelled", summary->cancelled}};
+      std::cout << j.dump(2) << "\n";
+    } else {
+      std::printf(
+          "ingested %lld images (%lld faces) into source '%s' in %.1f s; %lld already held, %lld "
+          "errors%s\n",
+          static_cast<long long>(t.images), static_cast<long long>(t.faces), source->name.c_str(),
+          t.seconds, static_cast<long long>(t.skipped), static_cast<long long>(t.errors),
+          summary->cancelled ? " (interrupted: run again to continue)" : "");
+    }
+    *exit_code = summary->cancelled ? 130 : kExitOk;
+  });
+}
+
+}  // namespace likeness::cli

@@ -1,0 +1,270 @@
+#include <cstdio>
+#include <iostream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "commands.h"
+#include "imageio/decode.h"
+
+namespace likeness::cli {
+
+void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
+  auto* cmd = app.add_subcommand("search", "find the people in a probe photo in the catalog");
+  struct Args {
+    std::string image;
+    engine::SearchOptions options;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("image", args->image, "probe photo")->required();
+  cmd->add_option("--top", args->options.top_k, "matches per face")->capture_default_str();
+  cmd->add_option("--min-score", args->options.min_score, "hide matches below this cosine");
+  cmd->add_option("--threshold", args->options.match_threshold, "match decision threshold")
+      ->capture_default_str();
+  cmd->add_flag("--largest", args->options.largest_only, "search only the largest face");
+  cmd->add_flag("--json", args->json, "JSON output");
+  cmd->callback([&flags, args, exit_code]() {
+    auto eng = OpenEngine(flags);
+    if (!eng.ok()) {
+      *exit_code = Fail(eng.status());
+      return;
+    }
+    auto bytes = imageio::ReadFileBytes(args->image);
+    if (!bytes.ok()) {
+      *exit_code = Fail(bytes.status().WithContext(args->image));
+      return;
+    }
+    auto analyzer = (*eng)->NewAnalyzer();
+    if (!analyzer.ok()) {
+      *exit_code = Fail(analyzer.status());
+      return;
+    }
+    auto r = engine::SearchProbe(**eng, **analyzer, *bytes, args->options);
+    if (!r.ok()) {
+      *exit_code = Fail(r.status().WithContext(args->image));
+      return;
+    }
+    if (args->json) {
+      auto j = ToJson(*r);
+      j["probe"] = args->image;
+      std::cout << j.dump(2) << "\n";
+      return;
+    }
+    std::printf("probe %s (%dx%d): %zu face(s); decision threshold %.2f\n", args->image.c_str(),
+                r->width, r->height, r->faces.size(), r->threshold);
+    for (size_t i = 0; i < r->faces.size(); ++i) {
+      const auto& f = r->faces[i];
+      std::printf("face %zu at (%.0f,%.0f %.0fx%.0f): %s\n", i + 1, f.box.x1, f.box.y1,
+                  f.box.width(), f.box.height(), f.matched ? "MATCH" : "no match");
+      for (size_t k = 0; k < f.matches.size(); ++k) {
+        const auto& m = f.matches[k];
+        const auto& s = m.face.source;
+        std::printf("  %2zu. %.3f %s %s  [source %s, %s/%s, %s%s%s] box (%.0f,%.0f %.0fx%.0f)\n",
+                    k + 1, m.score, m.is_match ? "match   " : "        ", m.face.image.path.c_str(),
+                    s.name.c_str(), s.legal_basis.c_str(), s.art9_condition.c_str(),
+                    s.jurisdiction.c_str(), s.retain_until.empty() ? "" : ", retain until ",
+                    s.retain_until.c_str(), m.face.face.box.x1, m.face.face.box.y1,
+                    m.face.face.box.width(), m.face.face.box.height());
+      }
+    }
+  });
+}
+
+void RegisterVerify(CLI::App& app, GlobalFlags& flags, int* exit_code) {
+  auto* cmd = app.add_subcommand("verify", "are the largest faces of two photos the same person?");
+  auto a = std::make_shared<std::string>();
+  auto b = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto threshold = std::make_shared<float>(engine::kDefaultMatchThreshold);
+  cmd->add_option("image_a", *a)->required();
+  cmd->add_option("image_b", *b)->required();
+  cmd->add_option("--threshold", *threshold, "decision threshold")->capture_default_str();
+  cmd->add_flag("--json", *json, "JSON output");
+  cmd->callback([&flags, a, b, json, threshold, exit_code]() {
+    auto eng = OpenEngine(flags);
+    if (!eng.ok()) {
+      *exit_code = Fail(eng.status());
+      return;
+    }
+    auto bytes_a = imageio::ReadFileBytes(*a);
+    if (!bytes_a.ok()) {
+      *exit_code = Fail(bytes_a.status().WithContext(*a));
+      return;
+    }
+    auto bytes_b = imageio::ReadFileBytes(*b);
+    if (!bytes_b.ok()) {
+      *exit_code = Fail(bytes_b.status().WithContext(*b));
+      return;
+    }
+    auto analyzer = (*eng)->NewAnalyzer();
+    if (!analyzer.ok()) {
+      *exit_code = Fail(analyzer.status());
+      return;
+    }
+    auto v = engine::VerifyImages(**eng, **analyzer, *bytes_a, *bytes_b, *threshold);
+    if (!v.ok()) {
+      *exit_code = Fail(v.status());
+      return;
+    }
+    if (*json) {
+      nlohmann::json j = {{"image_a", *a},
+                          {"image_b", *b},
+                          {"score", v->score},
+                          {"same_person", v->same_person},
+                          {"threshold", v->threshold},
+                          {"box_a", ToJson(v->a.box)},
+                          {"box_b", ToJson(v->b.box)}};
+      std::cout << j.dump(2) << "\n";
+    } else {
+      std::printf("%s: cosine %.3f (threshold %.2f)\n",
+                  v->same_person ? "same person" : "different people", v->score, v->threshold);
+    }
+  });
+}
+
+void RegisterFaces(CLI::App& app, GlobalFlags& flags, int* exit_code) {
+  auto* cmd = app.add_subcommand("faces", "detect faces, landmarks and quality in a photo");
+  auto image = std::make_shared<std::string>();
+  auto draw = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  cmd->add_option("image", *image)->required();
+  cmd->add_option("--draw", *draw, "write a copy with boxes and landmarks drawn (PNG/JPEG)");
+  cmd->add_flag("--json", *json, "JSON output");
+  cmd->callback([&flags, image, draw, json, exit_code]() {
+    engine::EngineOptions options;
+    options.analyze.min_face_px = flags.min_face_px;
+    options.analyze.tiling = !flags.no_tiling;
+    options.analyze.embed = false;
+    auto manifest = vision::BuiltinManifest();
+    if (!manifest.ok()) {
+      *exit_code = Fail(manifest.status());
+      return;
+    }
+    auto models = vision::LoadVerifiedModels(*manifest, vision::DefaultModelDir());
+    if (!models.ok()) {
+      *exit_code = Fail(models.status());
+      return;
+    }
+    auto analyzer = vision::FaceAnalyzer::Create(*models);
+    if (!analyzer.ok()) {
+      *exit_code = Fail(analyzer.status());
+      return;
+    }
+    auto decoded = engine::LoadImageFile(*image, options);
+    if (!decoded.ok()) {
+      *exit_code = Fail(decoded.status());
+      return;
+    }
+    auto faces = (*analyzer)->Analyze(decoded->bgr, options.analyze);
+    if (!faces.ok()) {
+      *exit_code = Fail(faces.status());
+      return;
+    }
+    const float inv = static_cast<float>(1.0 / decoded->scale);
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& f : *faces) {
+      nlohmann::json pts = nlohmann::json::array();
+      for (const auto& p : f.points) pts.push_back({p.x * inv, p.y * inv});
+      FaceQuality q = f.quality;
+      q.face_px *= inv;
+      list.push_back(
+          {{"box", ToJson(BoxF{f.box.x1 * inv, f.box.y1 * inv, f.box.x2 * inv, f.box.y2 * inv})},
+           {"score", f.detector_score},
+           {"points", pts},
+           {"quality", ToJson(q)},
+           {"searchable", q.overall >= options.quality_floor}});
+    }
+    if (!draw->empty()) {
+      cv::Mat canvas = decoded->bgr.clone();
+      const int thick = std::max(2, canvas.cols / 600);
+      for (const auto& f : *faces) {
+        const bool ok = f.quality.overall >= options.quality_floor;
+        cv::rectangle(canvas, cv::Point(static_cast<int>(f.box.x1), static_cast<int>(f.box.y1)),
+                      cv::Point(static_cast<int>(f.box.x2), static_cast<int>(f.box.y2)),
+                      ok ? cv::Scalar(60, 200, 60) : cv::Scalar(0, 160, 255), thick);
+        for (const auto& p : f.landmarks) {
+          cv::circle(canvas, cv::Point(static_cast<int>(p.x), static_cast<int>(p.y)), thick,
+                     cv::Scalar(255, 200, 0), -1);
+        }
+        for (const auto& p : f.points) {
+          cv::circle(canvas, cv::Point(static_cast<int>(p.x), static_cast<int>(p.y)), thick * 2,
+                     cv::Scalar(0, 0, 255), -1);
+        }
+      }
+      try {
+        if (!cv::imwrite(*draw, canvas)) {
+          *exit_code = Fail(Status::IOError("cannot write " + *draw));
+          return;
+        }
+      } catch (const cv::Exception& ex) {
+        *exit_code = Fail(Status::InvalidArgument("cannot write " + *draw + ": " + ex.what()));
+        return;
+      }
+    }
+    if (*json) {
+      nlohmann::json j = {{"image", *image},
+                          {"width", decoded->original_width},
+                          {"height", decoded->original_height},
+                          {"faces", list}};
+      std::cout << j.dump(2) << "\n";
+    } else {
+      std::printf("%s (%dx%d): %zu face(s)\n", image->c_str(), decoded->original_width,
+                  decoded->original_height, faces->size());
+      for (size_t i = 0; i < list.size(); ++i) {
+        const auto& f = list[i];
+        std::printf("  %zu. box (%.0f,%.0f %.0fx%.0f) score %.2f quality %.2f%s\n", i + 1,
+                    f["box"]["x"].get<double>(), f["box"]["y"].get<double>(),
+                    f["box"]["width"].get<double>(), f["box"]["height"].get<double>(),
+                    f["score"].get<double>(), f["quality"]["overall"].get<double>(),
+                    f["searchable"].get<bool>() ? "" : " (below search floor)");
+      }
+      if (!draw->empty()) std::printf("drawn to %s\n", draw->c_str());
+    }
+  });
+}
+
+void RegisterStats(CLI::App& app, GlobalFlags& flags, int* exit_code) {
+  auto* cmd = app.add_subcommand("stats", "catalog and index figures");
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json, "JSON output");
+  cmd->callback([&flags, json, exit_code]() {
+    auto eng = OpenEngine(flags);
+    if (!eng.ok()) {
+      *exit_code = Fail(eng.status());
+      return;
+    }
+    auto s = (*eng)->catalog().Stats();
+    if (!s.ok()) {
+      *exit_code = Fail(s.status());
+      return;
+    }
+    nlohmann::json j = {
+        {"data_dir", (*eng)->options().data_dir.string()},
+        {"sources", s->sources},
+        {"images", s->images},
+        {"faces", s->faces},
+        {"searchable_faces", s->searchable_faces},
+        {"batches", s->batches},
+        {"ingest_errors", s->errors},
+        {"model_id", s->model_id},
+        {"schema_version", s->schema_version},
+        {"index", {{"kind", (*eng)->index().factory()}, {"vectors", (*eng)->index().size()}}}};
+    if (*json) {
+      std::cout << j.dump(2) << "\n";
+    } else {
+      std::printf(
+          "data folder   %s\nsources       %lld\nimages        %lld\nfaces         %lld (%lld "
+          "searchable)\n"
+          "ingest errors %lld\nmodel         %s\nindex         %s, %lld vectors\nschema        "
+          "v%d\n",
+          j["data_dir"].get<std::string>().c_str(), static_cast<long long>(s->sources),
+          static_cast<long long>(s->images), static_cast<long long>(s->faces),
+          static_cast<long long>(s->searchable_faces), static_cast<long long>(s->errors),
+          s->model_id.empty() ? "(none yet)" : s->model_id.c_str(),
+          (*eng)->index().factory().c_str(), static_cast<long long>((*eng)->index().size()),
+          s->schema_version);
+    }
+  });
+}
+
+}  // namespace likeness::cli

@@ -1,0 +1,18 @@
+// Registration of the CLI's subcommands. Each sets *exit_code when it runs.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli_common.h"
+
+namespace likeness::cli {
+
+void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code);
+void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code);
+void RegisterVerify(CLI::App& app, GlobalFlags& flags, int* exit_code);
+void RegisterFaces(CLI::App& app, GlobalFlags& flags, int* exit_code);
+void RegisterStats(CLI::App& app, GlobalFlags& flags, int* exit_code);
+void RegisterReembed(CLI::App& app, GlobalFlags& flags, int* exit_code);
+void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code);
+
+}  // namespace likeness::cli

@@ -1,0 +1,36 @@
+// likeness: the command-line interface. Thin: parses flags and calls the engine.
+#include <opencv2/core.hpp>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  using namespace likeness::cli;
+  cv::setNumThreads(1);  // parallelism comes from our workers, one image each
+  CLI::App app{"Likeness: lawful face search over declared photo sources"};
+  app.require_subcommand(1);
+  GlobalFlags flags;
+  app.add_option("--data", flags.data_dir,
+                 "data folder (default: $LIKENESS_DATA or ./likeness-data)");
+  app.add_option("--index", flags.index_factory, "index kind: Flat (exact) or e.g. HNSW32,Flat")
+      ->capture_default_str();
+  app.add_option("--min-face", flags.min_face_px, "smallest face to detect, in pixels")
+      ->capture_default_str();
+  app.add_flag("--no-tiling", flags.no_tiling,
+               "detect on the whole frame only (faster, misses small faces)");
+  app.add_flag("-q,--quiet", flags.quiet, "no progress output");
+  int exit_code = kExitOk;
+  RegisterIngest(app, flags, &exit_code);
+  RegisterSearch(app, flags, &exit_code);
+  RegisterVerify(app, flags, &exit_code);
+  RegisterFaces(app, flags, &exit_code);
+  RegisterStats(app, flags, &exit_code);
+  RegisterReembed(app, flags, &exit_code);
+  RegisterBench(app, flags, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kExitUsage;
+  }
+  return exit_code;
+}

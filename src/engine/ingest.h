@@ -1,0 +1,71 @@
+// Ingest: declared source -> files -> decode -> analyse -> catalog (one transaction per image) ->
+// index.
+//
+// Crash safety: each image and its faces commit atomically; images are deduplicated by content
+// hash, so re-running an interrupted ingest skips what is done and duplicates nothing. The index is
+// saved at the end; after a crash it is stale and is rebuilt from the catalog on the next open.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "engine/engine.h"
+
+namespace likeness::engine {
+
+struct SourceDeclaration {
+  std::string name;
+  std::string legal_basis;     // Art. 6(1) code, e.g. "art6-1-e"
+  std::string art9_condition;  // Art. 9(2) code, e.g. "art9-2-g"
+  std::string jurisdiction;    // ISO 3166-1 alpha-2
+  std::string retain_until;    // YYYY-MM-DD or empty
+  std::string collector;
+  catalog::SourceKind kind = catalog::SourceKind::kFolder;
+  std::string location;
+};
+
+// Validates the declaration (basis, condition, country, date) and returns the stored source:
+// created if new; if a source of that name exists its basis, condition and jurisdiction must match
+// (FailedPrecondition otherwise: a source's legal footing is not changed by a later ingest).
+Result<catalog::SourceRecord> DeclareSource(catalog::Catalog& catalog,
+                                            SourceDeclaration declaration);
+
+struct IngestProgress {
+  int64_t total = 0;  // files found
+  int64_t done = 0;   // files processed (stored, skipped or failed)
+  int64_t images = 0, faces = 0, skipped = 0, errors = 0;
+  double seconds = 0;
+};
+
+struct IngestOptions {
+  int jobs = 0;  // worker threads; 0 = hardware concurrency
+  // Called from a worker after each file with the path and an error (if any); may be empty.
+  std::function<void(const std::filesystem::path&, const Status&)> on_file;
+  // Called about every 200 ms from a monitor thread while the ingest runs, and once at the end.
+  std::function<void(const IngestProgress&)> on_progress;
+  // Set to true (e.g. from a signal handler) to stop after the images in flight.
+  std::atomic<bool>* cancel = nullptr;
+};
+
+struct IngestSummary {
+  int64_t batch_id = 0;
+  IngestProgress totals;
+  bool cancelled = false;
+};
+
+// Lists image files under the given paths (folders recursively, in sorted order; files as given;
+// hidden files skipped). NotFound for a path that does not exist.
+Result<std::vector<std::filesystem::path>> EnumerateFiles(
+    const std::vector<std::filesystem::path>& paths);
+
+// Ingests the files into the source. Bad files are recorded as errors and skipped, never fatal.
+Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source,
+                             const std::vector<std::filesystem::path>& files,
+                             const IngestOptions& options);
+
+}  // namespace likeness::engine
