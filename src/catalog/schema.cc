@@ -1,0 +1,112 @@
+#include "catalog/schema.h"
+
+#include "likeness/types.h"
+
+namespace likeness::catalog {
+namespace {
+
+// Version 1: sources -> batches -> images -> faces, ingest errors, and meta (generation, model_id).
+//
+// Notes on choices:
+// - AUTOINCREMENT everywhere: an id is never reused after a delete, so a stale index entry or an
+// audit
+//   record can never point at a different face than the one it named.
+// - Empty optional text (retain_until, batches.finished_at) is stored as NULL.
+// - faces.points: 5 (x, y) pairs as 10 float32 little-endian (40 bytes); faces.embedding: 512
+// float32
+//   little-endian (2048 bytes). The CHECKs pin both sizes.
+// - images.batch_id is NULL for images stored outside a batch (e.g. uploads).
+// - faces(model_id) is indexed so that MIN/MAX(model_id) -- used to detect the end of a re-embed --
+// is
+//   a B-tree lookup, not a scan.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE sources (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  name           TEXT NOT NULL UNIQUE CHECK (length(name) > 0),
+  kind           TEXT NOT NULL CHECK (kind IN ('folder', 'archive', 'manifest', 'upload')),
+  location       TEXT NOT NULL,
+  collector      TEXT NOT NULL,
+  legal_basis    TEXT NOT NULL CHECK (length(legal_basis) > 0),
+  art9_condition TEXT NOT NULL,
+  jurisdiction   TEXT NOT NULL CHECK (length(jurisdiction) = 2 AND jurisdiction GLOB '[A-Z][A-Z]'),
+  retain_until   TEXT CHECK (retain_until IS NULL OR length(retain_until) = 10),
+  created_at     TEXT NOT NULL
+);
+
+CREATE TABLE batches (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  source_id   INTEGER NOT NULL REFERENCES sources (id),
+  started_at  TEXT NOT NULL,
+  finished_at TEXT,
+  images      INTEGER NOT NULL DEFAULT 0 CHECK (images >= 0),
+  faces       INTEGER NOT NULL DEFAULT 0 CHECK (faces >= 0),
+  errors      INTEGER NOT NULL DEFAULT 0 CHECK (errors >= 0),
+  skipped     INTEGER NOT NULL DEFAULT 0 CHECK (skipped >= 0)
+);
+CREATE INDEX batches_source_id ON batches (source_id);
+
+CREATE TABLE images (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  source_id    INTEGER NOT NULL REFERENCES sources (id),
+  batch_id     INTEGER REFERENCES batches (id),
+  content_hash TEXT NOT NULL UNIQUE CHECK (length(content_hash) > 0),
+  path         TEXT NOT NULL,
+  format       TEXT NOT NULL,
+  width        INTEGER NOT NULL CHECK (width >= 0),
+  height       INTEGER NOT NULL CHECK (height >= 0),
+  bytes        INTEGER NOT NULL CHECK (bytes >= 0),
+  ingested_at  TEXT NOT NULL
+);
+CREATE INDEX images_source_id ON images (source_id);
+CREATE INDEX images_batch_id ON images (batch_id);
+
+CREATE TABLE faces (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  image_id       INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+  x1             REAL NOT NULL,
+  y1             REAL NOT NULL,
+  x2             REAL NOT NULL,
+  y2             REAL NOT NULL,
+  points         BLOB NOT NULL CHECK (length(points) = 40),
+  face_px        REAL NOT NULL,
+  sharpness      REAL NOT NULL,
+  yaw            REAL NOT NULL,
+  pitch          REAL NOT NULL,
+  roll           REAL NOT NULL,
+  detector_score REAL NOT NULL,
+  overall        REAL NOT NULL,
+  searchable     INTEGER NOT NULL CHECK (searchable IN (0, 1)),
+  model_id       TEXT NOT NULL CHECK (length(model_id) > 0),
+  embedding      BLOB NOT NULL CHECK (length(embedding) = 2048)
+);
+CREATE INDEX faces_image_id ON faces (image_id);
+CREATE INDEX faces_model_id ON faces (model_id);
+
+CREATE TABLE ingest_errors (
+  id       INTEGER PRIMARY KEY AUTOINCREMENT,
+  batch_id INTEGER NOT NULL REFERENCES batches (id),
+  path     TEXT NOT NULL,
+  message  TEXT NOT NULL,
+  at       TEXT NOT NULL
+);
+CREATE INDEX ingest_errors_batch_id ON ingest_errors (batch_id);
+
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value NOT NULL
+);
+INSERT INTO meta (key, value) VALUES ('generation', 0), ('model_id', '');
+)sql";
+
+static_assert(kEmbeddingDim * sizeof(float) == 2048,
+              "faces.embedding CHECK in kV1 pins 2048 bytes");
+
+constexpr Migration kMigrations[] = {
+    {1, "sources, batches, images, faces, ingest_errors, meta", kV1},
+};
+
+}  // namespace
+
+std::span<const Migration> CatalogMigrations() { return kMigrations; }
+
+}  // namespace likeness::catalog
