@@ -1,5 +1,6 @@
-// The vector index: maps our face ids to L2-normalised embeddings and answers top-k by inner product
-// (= cosine). The catalog is the source of truth; an index is derived data that can always be rebuilt.
+// The vector index: maps our face ids to L2-normalised embeddings and answers top-k by inner
+// product (= cosine). The catalog is the source of truth; an index is derived data that can always
+// be rebuilt.
 #pragma once
 
 #include <cstdint>
@@ -19,8 +20,9 @@ struct Hit {
   float score = 0;  // inner product; for unit vectors the cosine similarity
 };
 
-// Thread safety: Search may run concurrently with other Searches; Add/Remove/Save take an exclusive lock
-// internally, so any mix of calls from several threads is safe.
+// Thread safety: Search may run concurrently with other Searches; Add/Remove/Save take an exclusive
+// lock internally, so any mix of calls from several threads is safe. A waiting Add/Remove/Save is
+// not starved by a stream of Searches (new Searches queue behind it).
 class VectorIndex {
  public:
   virtual ~VectorIndex() = default;
@@ -30,23 +32,31 @@ class VectorIndex {
   // The factory string this index was made from (e.g. "Flat", "HNSW32,Flat").
   virtual std::string factory() const = 0;
 
-  // vectors holds ids.size() * dim() floats. An id already present is an AlreadyExists error and nothing
-  // of the call is added.
+  // vectors holds ids.size() * dim() floats. An id already present is an AlreadyExists error and
+  // nothing of the call is added. Any int64 is a valid id. Errors (nothing added): InvalidArgument
+  // (count mismatch, NaN/infinity, an id twice in the call), AlreadyExists, FailedPrecondition (an
+  // index type that needs training, e.g. IVF/PQ, is trained on the first Add's vectors; too few to
+  // train it).
   virtual Status Add(std::span<const int64_t> ids, std::span<const float> vectors) = 0;
-  // Removes the ids physically (the vectors' bytes do not stay in the index, not even as tombstones).
-  // Unknown ids are ignored. Returns how many were removed.
+  // Removes the ids physically (the vectors' bytes do not stay in the index, not even as
+  // tombstones). Unknown ids are ignored. Returns how many were removed. Flat indexes compact in
+  // place; other types (HNSW, IVF) are rebuilt from the remaining vectors, so batch removals.
   virtual Result<int64_t> Remove(std::span<const int64_t> ids) = 0;
-  // queries holds n * dim() floats; returns n lists of at most k hits, best first.
-  virtual Result<std::vector<std::vector<Hit>>> Search(std::span<const float> queries, int k) const = 0;
+  // queries holds n * dim() floats; returns n lists of at most k hits, best first (fewer when the
+  // index holds fewer than k). Errors: InvalidArgument (k < 1, a partial query, NaN/infinity).
+  virtual Result<std::vector<std::vector<Hit>>> Search(std::span<const float> queries,
+                                                       int k) const = 0;
   virtual bool Contains(int64_t id) const = 0;
 
-  // Persists atomically (write to a temp file, fsync, rename) with `generation` recorded in the file so
-  // the caller can tell a stale index from a current one.
+  // Persists atomically (write to a temp file, fsync, rename) with `generation` recorded in the
+  // file so the caller can tell a stale index from a current one.
   virtual Status Save(const std::filesystem::path& path, uint64_t generation) const = 0;
 };
 
-// factory: "Flat" (exact, the default), "HNSW<M>,Flat" (e.g. "HNSW32,Flat"), or any FAISS factory string
-// whose index supports inner-product search. Errors: InvalidArgument for a bad string or dim.
+// factory: "Flat" (exact, the default), "HNSW<M>,Flat" (e.g. "HNSW32,Flat"), or any FAISS factory
+// string whose index supports inner-product search. The index maps ids itself, so the string must
+// not contain IDMap; HNSW M must be in [2, 512] and dim in [1, 65536]. Errors: InvalidArgument for
+// a bad string or dim.
 Result<std::unique_ptr<VectorIndex>> CreateIndex(std::string_view factory, int dim);
 
 struct LoadedIndex {
@@ -54,8 +64,8 @@ struct LoadedIndex {
   uint64_t generation = 0;
 };
 
-// Loads a file written by Save. Errors: NotFound (no file), Corruption (truncated, altered, wrong magic
-// or checksum mismatch).
+// Loads a file written by Save. Errors: NotFound (no file), Corruption (truncated, altered, wrong
+// magic or checksum mismatch), Unsupported (a later file format version), IOError.
 Result<LoadedIndex> LoadIndex(const std::filesystem::path& path);
 
 }  // namespace likeness::index
