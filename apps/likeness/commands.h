@@ -14,5 +14,7 @@ void RegisterFaces(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterStats(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterReembed(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code);
+void RegisterServe(CLI::App& app, GlobalFlags& flags, int* exit_code);
+void RegisterKeys(CLI::App& app, GlobalFlags& flags, int* exit_code);
 
 }  // namespace likeness::cli

@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   RegisterStats(app, flags, &exit_code);
   RegisterReembed(app, flags, &exit_code);
   RegisterBench(app, flags, &exit_code);
+  RegisterServe(app, flags, &exit_code);
+  RegisterKeys(app, flags, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

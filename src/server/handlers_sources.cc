@@ -1,0 +1,137 @@
+// Sources (declare, list, show) and uploads into a declared source.
+#include <httplib.h>
+
+#include "engine/ingest.h"
+#include "server/form.h"
+#include "server/handlers.h"
+#include "server/json_views.h"
+#include "server/upload_ingest.h"
+
+namespace likeness::server {
+namespace {
+
+nlohmann::json ErrorObject(const Status& st) {
+  return {{"code", ErrorCodeFor(st.code())},
+          {"message",
+           IsServerFault(st.code()) ? "the server could not store this file" : st.message()}};
+}
+
+}  // namespace
+
+Result<Reply> HandleCreateSource(Services& s, const Call& call) {
+  ASSIGN_OR_RETURN(nlohmann::json body, JsonObjectBody(call.http, s.options.max_json_bytes));
+  engine::SourceDeclaration d;
+  ASSIGN_OR_RETURN(d.name, JsonText(body, "name", true, 200));
+  ASSIGN_OR_RETURN(d.legal_basis, JsonText(body, "legal_basis", true, 100));
+  ASSIGN_OR_RETURN(d.art9_condition, JsonText(body, "art9_condition", false, 100));
+  ASSIGN_OR_RETURN(d.jurisdiction, JsonText(body, "jurisdiction", true, 10));
+  ASSIGN_OR_RETURN(d.retain_until, JsonText(body, "retain_until", false, 10));
+  ASSIGN_OR_RETURN(d.collector, JsonText(body, "collector", false, 200));
+  if (d.collector.empty()) d.collector = call.caller->name;
+  d.kind = catalog::SourceKind::kUpload;
+  d.location = "upload";
+
+  // POST creates: an existing name is a conflict, even with the same basis (the CLI's "declare
+  // or reuse" is for repeated folder ingests, not for an API that says "create").
+  auto existing = s.engine.catalog().GetSourceByName(d.name);
+  if (existing.ok()) return Status::AlreadyExists("a source named '" + d.name + "' exists");
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+  ASSIGN_OR_RETURN(catalog::SourceRecord source, engine::DeclareSource(s.engine.catalog(), d));
+
+  privacy::AuditEntry e;
+  e.operator_id = call.caller->name;
+  e.action = "declare_source";
+  e.purpose = "declare a photo source";
+  e.legal_basis = source.legal_basis + "," + source.art9_condition;
+  e.details = nlohmann::json{
+      {"source_id", source.id},
+      {"source", source.name},
+      {"jurisdiction", source.jurisdiction},
+      {"retain_until", source.retain_until},
+      {"tenant", call.caller->tenant},
+      {"via",
+       "api"}}.dump();
+  ASSIGN_OR_RETURN(int64_t seq, s.audit.Append(e));
+  nlohmann::json out = SourceJson(source);
+  out["audit_seq"] = seq;
+  Reply r = Reply::Json(out, 201);
+  r.headers.emplace_back("Location", "/api/v1/sources/" + std::to_string(source.id));
+  return r;
+}
+
+Result<Reply> HandleListSources(Services& s, const Call&) {
+  ASSIGN_OR_RETURN(std::vector<catalog::SourceRecord> sources, s.engine.catalog().ListSources());
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& src : sources) list.push_back(SourceJson(src));
+  return Reply::Json({{"sources", std::move(list)}});
+}
+
+Result<Reply> HandleGetSource(Services& s, const Call& call) {
+  ASSIGN_OR_RETURN(catalog::SourceRecord source, s.engine.catalog().GetSource(call.Id(0)));
+  return Reply::Json(SourceJson(source));
+}
+
+Result<Reply> HandleUploadImages(Services& s, const Call& call) {
+  ASSIGN_OR_RETURN(catalog::SourceRecord source, s.engine.catalog().GetSource(call.Id(0)));
+  ASSIGN_OR_RETURN(Form form, Form::Of(call.http));
+  const auto parts = form.Files("images");
+  if (parts.empty()) return Status::InvalidArgument("file field 'images' is required");
+  if (parts.size() > static_cast<size_t>(s.options.max_upload_files)) {
+    return Status::InvalidArgument("at most " + std::to_string(s.options.max_upload_files) +
+                                   " files per upload");
+  }
+  std::vector<UploadFile> files;
+  for (const auto* p : parts) {
+    files.push_back({DisplayName(p->filename),
+                     {reinterpret_cast<const uint8_t*>(p->content.data()), p->content.size()}});
+  }
+
+  auto lease = s.analyzers.Acquire(s.options.analyzer_wait);
+  if (!lease.ok()) return BusyReply();
+  ASSIGN_OR_RETURN(UploadSummary summary, IngestUploads(s.engine, **lease, source, files,
+                                                        [&s](std::span<const uint8_t> b) {
+                                                          return CheckImageHeader(s, b);
+                                                        }));
+  s.metrics.AddIngest(summary.images, summary.faces, summary.duplicates, summary.errors);
+
+  privacy::AuditEntry e;
+  e.operator_id = call.caller->name;
+  e.action = "ingest";
+  e.purpose = "upload photos into a declared source";
+  e.legal_basis = source.legal_basis + "," + source.art9_condition;
+  e.result_count = summary.images;
+  e.details = nlohmann::json{{"source_id", source.id},           {"batch_id", summary.batch_id},
+                             {"images", summary.images},         {"faces", summary.faces},
+                             {"duplicates", summary.duplicates}, {"errors", summary.errors},
+                             {"tenant", call.caller->tenant},    {"via", "api"}}
+                  .dump();
+  ASSIGN_OR_RETURN(int64_t seq, s.audit.Append(e));
+
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& f : summary.files) {
+    nlohmann::json item = {{"name", f.name}, {"status", f.status}};
+    if (f.status == "stored") {
+      item["image_id"] = f.image_id;
+      item["faces"] = f.faces;
+    } else if (f.status == "duplicate") {
+      item["image_id"] = f.image_id;
+    } else {
+      item["error"] = ErrorObject(f.error);
+      if (IsServerFault(f.error.code())) s.Log("upload: " + f.error.ToString());
+    }
+    list.push_back(std::move(item));
+  }
+  // 200 even when some files were refused: the per-file statuses say which. 400 when none stored
+  // and every file was refused, so a client that checks only the status still notices.
+  const bool all_refused = summary.errors == static_cast<int64_t>(files.size());
+  nlohmann::json out = {{"batch_id", summary.batch_id}, {"source", SourceJson(source)},
+                        {"files", std::move(list)},     {"images", summary.images},
+                        {"faces", summary.faces},       {"duplicates", summary.duplicates},
+                        {"errors", summary.errors},     {"audit_seq", seq}};
+  if (all_refused) {
+    out["error"] = {{"code", "invalid_argument"}, {"message", "no file could be ingested"}};
+  }
+  return Reply::Json(out, all_refused ? 400 : 200);
+}
+
+}  // namespace likeness::server

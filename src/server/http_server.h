@@ -1,0 +1,92 @@
+// The Likeness HTTP server: cpp-httplib underneath, the route table (routes.cc) on top.
+//
+// Request path: httplib parses the request line and headers; admission (route match -> 404/405,
+// per-address rate limit -> 429, API key -> 401, role -> 403, per-key rate limit -> 429) answers
+// or lets the request through - before reading anything more for requests without a body, after
+// httplib has read the body (at most ServerOptions::max_body_bytes, else 413) for the others, so
+// no unread bytes are ever left on a kept-alive connection. The dispatcher then calls the route's
+// handler, catching anything it throws, mapping its Status to the JSON error reply, and recording
+// metrics. Replies
+// carry no-store and a strict Content-Security-Policy.
+//
+// Lifecycle: Create -> Bind -> Run (blocks) ; Stop from another thread (a signal watcher, a test)
+// makes Run stop accepting, finish the requests in flight, and return.
+//
+// Thread safety: Stop, port and the accessors may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "engine/engine.h"
+#include "likeness/status.h"
+#include "server/options.h"
+#include "server/router.h"
+
+namespace httplib {
+class Server;
+struct Request;
+}  // namespace httplib
+
+namespace likeness::privacy {
+class AuditLog;
+}
+
+namespace likeness::server {
+
+class AnalyzerPool;
+class ApiKeyStore;
+class Metrics;
+class RateLimiter;
+struct Services;
+
+class Server {
+ public:
+  // Opens the key store (<data>/api_keys.db) and the audit log (<data>/audit.db) in the engine's
+  // data folder and creates options.threads analyzers. The engine must outlive the server.
+  // Errors: InvalidArgument (options), and those of the stores and the analyzers.
+  static Result<std::unique_ptr<Server>> Create(engine::Engine& engine, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds options.listen:options.port (port 0: a free port, see port()). IOError when the address
+  // cannot be bound.
+  Status Bind();
+  // The bound port (after Bind).
+  int port() const { return port_; }
+  // Serves until Stop. REQUIRES: Bind succeeded. IOError if the listener fails.
+  Status Run();
+  // Stops accepting; Run returns once in-flight requests are done. Idempotent.
+  void Stop();
+  // Waits until Run is accepting (for tests). False on timeout.
+  bool WaitUntilRunning(std::chrono::milliseconds timeout) const;
+
+  const Router& router() const { return router_; }
+  ApiKeyStore& keys() { return *keys_; }
+
+ private:
+  explicit Server(engine::Engine& engine, ServerOptions options);
+  void Install();
+  // Route match (404/405) and the Gate's admission; nullopt lets the request through.
+  std::optional<Reply> Admit(const Router::MatchResult& match, const httplib::Request& req);
+  // Admission for requests with a body, identification, and the handler's reply.
+  Reply Dispatch(const Router::MatchResult& match, const httplib::Request& req);
+
+  ServerOptions options_;
+  engine::Engine& engine_;
+  std::unique_ptr<ApiKeyStore> keys_;
+  std::unique_ptr<privacy::AuditLog> audit_;
+  std::unique_ptr<AnalyzerPool> analyzers_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<RateLimiter> limiter_;
+  Router router_;
+  std::unique_ptr<Services> services_;
+  std::unique_ptr<httplib::Server> http_;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace likeness::server

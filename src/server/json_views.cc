@@ -1,0 +1,73 @@
+#include "server/json_views.h"
+
+#include <string>
+
+namespace likeness::server {
+
+nlohmann::json BoxJson(const BoxF& b) {
+  return {{"x", b.x1}, {"y", b.y1}, {"width", b.width()}, {"height", b.height()}};
+}
+
+nlohmann::json QualityJson(const FaceQuality& q) {
+  return {{"overall", q.overall},
+          {"face_px", q.face_px},
+          {"sharpness", q.sharpness},
+          {"yaw_deg", q.yaw_deg},
+          {"pitch_deg", q.pitch_deg},
+          {"roll_deg", q.roll_deg},
+          {"detector_score", q.detector_score}};
+}
+
+nlohmann::json SourceJson(const catalog::SourceRecord& s) {
+  return {{"id", s.id},
+          {"name", s.name},
+          {"kind", std::string(catalog::SourceKindName(s.kind))},
+          {"collector", s.collector},
+          {"legal_basis", s.legal_basis},
+          {"art9_condition", s.art9_condition},
+          {"jurisdiction", s.jurisdiction},
+          {"retain_until", s.retain_until},
+          {"created_at", s.created_at}};
+}
+
+nlohmann::json MatchJson(const engine::Match& m) {
+  const auto& f = m.face;
+  return {{"face_id", f.face.id},
+          {"score", m.score},
+          {"match", m.is_match},
+          {"image_id", f.image.id},
+          {"image_sha256", f.image.content_hash},
+          {"image_width", f.image.width},
+          {"image_height", f.image.height},
+          {"ingested_at", f.image.ingested_at},
+          {"box", BoxJson(f.face.box)},
+          {"source_id", f.source.id},
+          {"source", f.source.name},
+          {"legal_basis", f.source.legal_basis},
+          {"art9_condition", f.source.art9_condition},
+          {"jurisdiction", f.source.jurisdiction},
+          {"retain_until", f.source.retain_until},
+          {"crop_url", "/api/v1/faces/" + std::to_string(f.face.id) + "/crop"},
+          {"image_url", "/api/v1/images/" + std::to_string(f.image.id)}};
+}
+
+nlohmann::json SearchJson(const engine::SearchResponse& r) {
+  nlohmann::json faces = nlohmann::json::array();
+  for (size_t i = 0; i < r.faces.size(); ++i) {
+    const auto& f = r.faces[i];
+    nlohmann::json matches = nlohmann::json::array();
+    for (const auto& m : f.matches) matches.push_back(MatchJson(m));
+    faces.push_back({{"index", i},
+                     {"box", BoxJson(f.box)},
+                     {"quality", QualityJson(f.quality)},
+                     {"decision", f.matched ? "match" : "no_match"},
+                     {"matches", std::move(matches)}});
+  }
+  return {{"probe_sha256", r.probe_sha256},
+          {"width", r.width},
+          {"height", r.height},
+          {"threshold", r.threshold},
+          {"faces", std::move(faces)}};
+}
+
+}  // namespace likeness::server

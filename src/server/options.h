@@ -1,0 +1,48 @@
+// Everything `likeness serve` can be told, with its default.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "server/rate_limit.h"
+
+namespace likeness::server {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1";  // loopback unless told otherwise
+  int port = 8080;                   // 0 picks a free port (tests)
+  // Face analyzers (concurrent image jobs). HTTP worker threads are 2 * threads + 2, so cheap
+  // requests (health, stats, static files) are still served while every analyzer is busy.
+  int threads = 2;
+  size_t max_body_bytes = 32u << 20;  // larger requests get 413 before their body is kept
+  size_t max_json_bytes = 64u << 10;  // JSON bodies (source declarations) are small
+  int max_upload_files = 100;         // files in one POST /sources/{id}/images
+  // Images whose header claims more pixels than this are refused (413) before decoding; lower
+  // than the engine's own limit because several requests decode at once.
+  int64_t max_image_pixels = 40'000'000;
+  int max_top_k = 100;                     // ceiling on top_k for searches
+  std::chrono::seconds read_timeout{10};   // a client that stalls this long mid-request is dropped
+  std::chrono::seconds write_timeout{30};  // likewise for a client that stops reading
+  std::chrono::seconds keep_alive_timeout{5};
+  // How long a request waits for a free analyzer before 503.
+  std::chrono::milliseconds analyzer_wait{20'000};
+
+  // Rate limits (token buckets). Every request takes from its client address's bucket first; a
+  // request with a valid key then takes from the key's bucket. Failed authentications take from a
+  // per-address bucket of their own, so guessing keys is slow. The selfcheck role (a public kiosk)
+  // gets its own, much smaller buckets.
+  BucketSpec per_address{50, 100};
+  BucketSpec per_key{20, 40};
+  BucketSpec auth_failures_per_address{1, 10};
+  BucketSpec selfcheck_per_key{2, 10};
+  BucketSpec selfcheck_per_address{0.2, 3};
+
+  // Where operational messages go (one line each, no trailing newline). Default: stderr.
+  std::function<void(std::string_view)> log;
+};
+
+}  // namespace likeness::server

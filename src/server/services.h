@@ -1,0 +1,27 @@
+// What handlers work with: the engine and the server's shared parts. Owned by Server; every member
+// outlives every request.
+#pragma once
+
+#include <string_view>
+
+#include "engine/engine.h"
+#include "privacy/audit_log.h"
+#include "server/analyzer_pool.h"
+#include "server/api_keys.h"
+#include "server/metrics.h"
+#include "server/options.h"
+
+namespace likeness::server {
+
+struct Services {
+  engine::Engine& engine;
+  AnalyzerPool& analyzers;
+  ApiKeyStore& keys;
+  privacy::AuditLog& audit;
+  Metrics& metrics;
+  const ServerOptions& options;
+
+  void Log(std::string_view line) const { options.log(line); }
+};
+
+}  // namespace likeness::server

@@ -1,0 +1,174 @@
+#include "server/upload_ingest.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "common/hash.h"
+#include "imageio/decode.h"
+
+namespace likeness::server {
+namespace fs = std::filesystem;
+namespace {
+
+// Writes bytes to `path` via a temporary file in the same folder, fsynced, then renamed into place.
+Status WriteFileAtomically(const fs::path& path, std::span<const uint8_t> bytes) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec)
+    return Status::IOError("cannot create " + path.parent_path().string() + ": " + ec.message());
+  const fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".tmp" +
+                                             std::to_string(randombytes_random()));
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("cannot create " + tmp.string() + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      fs::remove(tmp, ec);
+      return Status::IOError("cannot write " + tmp.string() + ": " + why);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    fs::remove(tmp, ec);
+    return Status::IOError("cannot flush " + tmp.string());
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    return Status::IOError("cannot rename into " + path.string());
+  }
+  return Status::Ok();
+}
+
+// One file. Returns the outcome; a non-OK return is a store failure that ends the batch.
+Result<UploadOutcome> IngestOne(engine::Engine& engine, vision::FaceAnalyzer& analyzer,
+                                const catalog::SourceRecord& source, int64_t batch_id,
+                                const UploadFile& file, const UploadPrecheck& precheck) {
+  UploadOutcome out;
+  out.name = file.display_name;
+  const auto fail = [&out](Status st) {
+    out.status = "error";
+    out.error = std::move(st);
+    return out;
+  };
+  const engine::EngineOptions& opt = engine.options();
+  if (file.bytes.empty()) return fail(Status::InvalidArgument("the file is empty"));
+  if (file.bytes.size() > opt.max_file_bytes) {
+    return fail(Status::ResourceExhausted("the file is larger than the engine's limit"));
+  }
+  if (precheck) {
+    if (Status st = precheck(file.bytes); !st.ok()) return fail(st);
+  }
+  const std::string hash = Sha256Hex(file.bytes);
+  ASSIGN_OR_RETURN(std::optional<int64_t> held, engine.catalog().FindImageByHash(hash));
+  if (held) {
+    out.status = "duplicate";
+    out.image_id = *held;
+    return out;
+  }
+  auto image = imageio::DecodeImage(file.bytes, opt.decode);
+  if (!image.ok()) return fail(image.status());
+  auto faces = analyzer.Analyze(image->bgr, opt.analyze);
+  if (!faces.ok()) return fail(faces.status());
+
+  const fs::path stored = opt.data_dir / "uploads" / std::to_string(source.id) /
+                          (hash + "." + std::string(imageio::FormatName(image->format)));
+  RETURN_IF_ERROR(WriteFileAtomically(stored, file.bytes));
+
+  catalog::ImageRecord record;
+  record.source_id = source.id;
+  record.batch_id = batch_id;
+  record.content_hash = hash;
+  record.path = fs::absolute(stored).lexically_normal().string();
+  record.format = std::string(imageio::FormatName(image->format));
+  record.width = image->original_width;
+  record.height = image->original_height;
+  record.bytes = static_cast<int64_t>(file.bytes.size());
+  const float inv = static_cast<float>(1.0 / image->scale);
+  const std::string model_id = engine.embedding_model_id();
+  std::vector<catalog::FaceRecord> rows;
+  for (auto& f : *faces) {
+    catalog::FaceRecord row;
+    row.box = {f.box.x1 * inv, f.box.y1 * inv, f.box.x2 * inv, f.box.y2 * inv};
+    for (size_t i = 0; i < row.points.size(); ++i) {
+      row.points[i] = {f.points[i].x * inv, f.points[i].y * inv};
+    }
+    row.quality = f.quality;
+    row.quality.face_px *= inv;
+    row.searchable = f.quality.overall >= opt.quality_floor;
+    row.model_id = model_id;
+    row.embedding = std::move(f.embedding);
+    rows.push_back(std::move(row));
+  }
+  Status added = engine.catalog().AddImageWithFaces(record, rows);
+  if (!added.ok()) {
+    std::error_code ec;
+    fs::remove(stored, ec);
+    if (added.code() == StatusCode::kAlreadyExists) {  // a concurrent upload stored it first
+      ASSIGN_OR_RETURN(std::optional<int64_t> now_held, engine.catalog().FindImageByHash(hash));
+      out.status = "duplicate";
+      out.image_id = now_held.value_or(0);
+      return out;
+    }
+    if (added.code() == StatusCode::kInvalidArgument ||
+        added.code() == StatusCode::kFailedPrecondition) {
+      return fail(added);
+    }
+    return added;
+  }
+  RETURN_IF_ERROR(engine.IndexFaces(rows));
+  out.status = "stored";
+  out.image_id = record.id;
+  out.faces = static_cast<int64_t>(rows.size());
+  return out;
+}
+
+}  // namespace
+
+Result<UploadSummary> IngestUploads(engine::Engine& engine, vision::FaceAnalyzer& analyzer,
+                                    const catalog::SourceRecord& source,
+                                    std::span<const UploadFile> files,
+                                    const UploadPrecheck& precheck) {
+  UploadSummary summary;
+  ASSIGN_OR_RETURN(summary.batch_id, engine.catalog().BeginBatch(source.id));
+  Status failure;
+  for (const UploadFile& file : files) {
+    auto outcome = IngestOne(engine, analyzer, source, summary.batch_id, file, precheck);
+    if (!outcome.ok()) {
+      failure = outcome.status();
+      break;
+    }
+    if (outcome->status == "stored") {
+      ++summary.images;
+      summary.faces += outcome->faces;
+    } else if (outcome->status == "duplicate") {
+      ++summary.duplicates;
+    } else {
+      ++summary.errors;
+      (void)engine.catalog().RecordIngestError(summary.batch_id, "upload:" + outcome->name,
+                                               outcome->error.ToString());
+    }
+    summary.files.push_back(std::move(*outcome));
+  }
+  catalog::BatchRecord totals;
+  totals.id = summary.batch_id;
+  totals.images = summary.images;
+  totals.faces = summary.faces;
+  totals.errors = summary.errors;
+  totals.skipped = summary.duplicates;
+  RETURN_IF_ERROR(engine.catalog().FinishBatch(totals));
+  RETURN_IF_ERROR(failure);
+  if (summary.images > 0) RETURN_IF_ERROR(engine.SaveIndex());
+  return summary;
+}
+
+}  // namespace likeness::server

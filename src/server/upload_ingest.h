@@ -1,0 +1,56 @@
+// Ingest of uploaded photos into a declared source: the same steps as the folder ingest (content
+// hash dedup, decode, analyse, one catalog transaction per image, then the index) but from bytes in
+// memory, with a pooled analyzer, and keeping a copy of each stored photo in the data folder.
+//
+// Stored copies live at <data>/uploads/<source id>/<sha256>.<format>: named by content, never by
+// the client's file name, so no name can reach outside that folder. A file is written (to a
+// temporary name, then renamed) only after it decoded and was analysed, and removed again if the
+// catalog refuses it. An image already held (same bytes, any source) is reported as a duplicate.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "engine/engine.h"
+#include "likeness/status.h"
+#include "vision/face_analyzer.h"
+
+namespace likeness::server {
+
+struct UploadFile {
+  std::string display_name;  // for the caller's report only (see form.h DisplayName)
+  std::span<const uint8_t> bytes;
+};
+
+struct UploadOutcome {
+  std::string name;
+  std::string status;    // "stored", "duplicate" or "error"
+  int64_t image_id = 0;  // stored or duplicate
+  int64_t faces = 0;     // stored
+  Status error;          // for "error"
+};
+
+struct UploadSummary {
+  int64_t batch_id = 0;
+  std::vector<UploadOutcome> files;
+  int64_t images = 0, faces = 0, duplicates = 0, errors = 0;
+};
+
+// Checks a file before any decoding (e.g. a server's pixel limit); a non-OK status makes the file
+// an "error" outcome.
+using UploadPrecheck = std::function<Status(std::span<const uint8_t>)>;
+
+// Ingests the files into `source` as one batch. Per-file failures are outcomes (and batch errors
+// in the catalog), never the call's error; the call fails only when the catalog or index does
+// (IOError, Corruption) or the source does not exist (NotFound).
+Result<UploadSummary> IngestUploads(engine::Engine& engine, vision::FaceAnalyzer& analyzer,
+                                    const catalog::SourceRecord& source,
+                                    std::span<const UploadFile> files,
+                                    const UploadPrecheck& precheck = {});
+
+}  // namespace likeness::server
