@@ -129,8 +129,47 @@ Result<std::vector<ScoredBox>> FaceAnalyzer::Detect(const cv::Mat& bgr,
     return Status::Internal(std::string("detector failed: ") + ex.what());
   }
   auto kept = NonMaxSuppression(std::move(candidates), spec.nms_iou);
+  // Second opinion for faces only a small tile saw: look again at a window of kContextScale times
+  // the box around it, where the face fills about a third of the detector input and its
+  // surroundings show. Ears, hands and textures that fooled the zoomed-in tile rarely survive this.
+  std::vector<ScoredBox> confirmed;
+  try {
+    for (const auto& k : kept) {
+      if (k.level == 0) {
+        confirmed.push_back(k);
+        continue;
+      }
+      constexpr float kContextScale = 3.0f;
+      const float side = kContextScale * std::max(k.box.width(), k.box.height());
+      const int x0 = std::max(0, static_cast<int>(k.box.cx() - side / 2));
+      const int y0 = std::max(0, static_cast<int>(k.box.cy() - side * 0.75f / 2));
+      const int x1 = std::min(bgr.cols, static_cast<int>(k.box.cx() + side / 2));
+      const int y1 = std::min(bgr.rows, static_cast<int>(k.box.cy() + side * 0.75f / 2));
+      if (x1 - x0 < 8 || y1 - y0 < 8) continue;
+      const cv::Rect window(x0, y0, x1 - x0, y1 - y0);
+      const cv::Mat blob = cv::dnn::blobFromImage(
+          bgr(window), spec.scale, cv::Size(spec.input_width, spec.input_height),
+          cv::Scalar(spec.mean, spec.mean, spec.mean), true, false);
+      nets_->detector.setInput(blob);
+      std::vector<cv::Mat> out;
+      nets_->detector.forward(out, std::vector<cv::String>{"scores", "boxes"});
+      const cv::Mat scores = out[0].reshape(1, static_cast<int>(out[0].total() / 2));
+      const cv::Mat boxes = out[1].reshape(1, static_cast<int>(out[1].total() / 4));
+      bool seen = false;
+      for (int i = 0; i < scores.rows && !seen; ++i) {
+        if (scores.at<float>(i, 1) < threshold) continue;
+        const BoxF b{
+            x0 + boxes.at<float>(i, 0) * window.width, y0 + boxes.at<float>(i, 1) * window.height,
+            x0 + boxes.at<float>(i, 2) * window.width, y0 + boxes.at<float>(i, 3) * window.height};
+        seen = IoU(b, k.box) >= 0.4f;
+      }
+      if (seen) confirmed.push_back(k);
+    }
+  } catch (const cv::Exception& ex) {
+    return Status::Internal(std::string("detector failed: ") + ex.what());
+  }
   times_.detect_ms += MsSince(t0);
-  return kept;
+  return confirmed;
 }
 
 Result<std::array<Point2, 68>> FaceAnalyzer::Landmarks(const cv::Mat& bgr, const BoxF& box) {

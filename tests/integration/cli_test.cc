@@ -1,0 +1,242 @@
+// The `likeness` binary as a user runs it: flags, exit codes, JSON output, bad files, and a kill -9
+// in the middle of an ingest.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "testing/test_env.h"
+
+namespace likeness {
+namespace {
+namespace fs = std::filesystem;
+using likeness::testing::TempDir;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// Runs the CLI with args; captures stdout and stderr through files.
+RunResult RunCli(const std::vector<std::string>& args, const fs::path& tmp) {
+  const fs::path out = tmp / "stdout.txt", err = tmp / "stderr.txt";
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    std::string bin = LIKENESS_CLI;
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    FILE* o = freopen(out.c_str(), "w", stdout);
+    FILE* e = freopen(err.c_str(), "w", stderr);
+    (void)o, (void)e;
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::ifstream fo(out), fe(err);
+  r.out.assign(std::istreambuf_iterator<char>(fo), {});
+  r.err.assign(std::istreambuf_iterator<char>(fe), {});
+  return r;
+}
+
+// Images committed so far, or -1 while the catalog does not exist yet.
+int64_t CountImages(const fs::path& db_path) {
+  if (!fs::exists(db_path)) return -1;
+  sqlite3* db = nullptr;
+  int64_t n = -1;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 1000);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM images", -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      n = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(likeness::testing::ModelDir()) << "run scripts/setup";
+    ASSERT_TRUE(likeness::testing::DemoPhotoDir()) << "run scripts/setup";
+    demo_ = *likeness::testing::DemoPhotoDir();
+    data_ = tmp_.path() / "data";
+  }
+  RunResult L(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--data", data_.string(), "-q"});
+    return RunCli(args, tmp_.path());
+  }
+  std::vector<std::string> Declared(std::vector<std::string> args) {
+    for (const char* a :
+         {"--source", "demo", "--basis", "art6-1-e,art9-2-g", "--jurisdiction", "FR"}) {
+      args.push_back(a);
+    }
+    return args;
+  }
+  TempDir tmp_;
+  fs::path demo_, data_;
+};
+
+TEST_F(CliTest, IngestRefusesWithoutLawfulDeclaration) {
+  auto r = L({"ingest", demo_.string(), "--source", "x", "--jurisdiction", "FR"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;  // --basis is required
+  r = L({"ingest", demo_.string(), "--source", "x", "--basis", "art6-1-e,art9-2-g",
+         "--jurisdiction", "XX"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("XX"), std::string::npos);
+  r = L({"ingest", demo_.string(), "--source", "x", "--basis", "art6-1-e", "--jurisdiction", "FR"});
+  EXPECT_EQ(r.exit_code, 3) << "Art. 9 condition missing: " << r.err;
+  r = L({"ingest", demo_.string(), "--source", "x", "--basis", "art6-1-e,art9-2-g",
+         "--jurisdiction", "FR", "--retain-until", "2026-02-30"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  r = L({"ingest", demo_.string(), "--source", "x", "--basis", "art6-1-z,art9-2-g",
+         "--jurisdiction", "FR"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  r = L({"stats", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["images"], 0);
+}
+
+TEST_F(CliTest, IngestSearchVerifyFacesStatsJson) {
+  // A folder with the demo photos plus bad files that must be reported and skipped.
+  const fs::path src = tmp_.path() / "photos";
+  fs::create_directories(src);
+  for (int i = 1; i <= 3; ++i) {
+    fs::copy_file(demo_ / ("sample" + std::to_string(i) + ".jpg"),
+                  src / ("sample" + std::to_string(i) + ".jpg"));
+  }
+  std::ofstream(src / "empty.jpg");
+  std::ofstream(src / "notes.jpg") << "not an image at all";
+  {
+    std::ifstream in(demo_ / "sample4.jpg", std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    std::ofstream(src / "truncated.jpg", std::ios::binary) << bytes.substr(0, 700);
+  }
+  auto r = L(Declared({"ingest", src.string(), "--json", "--jobs", "2"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto summary = nlohmann::json::parse(r.out);
+  EXPECT_EQ(summary["images"], 3);
+  EXPECT_EQ(summary["errors"], 3);
+  EXPECT_EQ(summary["source"]["jurisdiction"], "FR");
+
+  r = L({"search", (demo_ / "sample1.jpg").string(), "--top", "3", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto s = nlohmann::json::parse(r.out);
+  ASSERT_GE(s["faces"].size(), 3u);
+  const auto& best = s["faces"][0]["matches"][0];
+  EXPECT_EQ(s["faces"][0]["decision"], "match");
+  EXPECT_GT(best["score"].get<double>(), 0.99);
+  EXPECT_EQ(best["legal_basis"], "art6-1-e");
+  EXPECT_EQ(best["art9_condition"], "art9-2-g");
+  EXPECT_EQ(best["jurisdiction"], "FR");
+  EXPECT_EQ(best["source"], "demo");
+  for (const char* key : {"image_path", "box", "face_id", "match"})
+    EXPECT_TRUE(best.contains(key)) << key;
+
+  r = L({"search", (demo_ / "sample1.jpg").string(), "--largest", "--json"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["faces"].size(), 1u);
+
+  r = L({"search", (src / "notes.jpg").string()});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("notes.jpg"), std::string::npos);
+
+  r = L({"verify", (demo_ / "sample1.jpg").string(), (demo_ / "sample1.jpg").string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(nlohmann::json::parse(r.out)["same_person"].get<bool>());
+
+  const fs::path drawn = tmp_.path() / "drawn.png";
+  r = L({"faces", (demo_ / "sample2.jpg").string(), "--json", "--draw", drawn.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto faces = nlohmann::json::parse(r.out);
+  EXPECT_GE(faces["faces"].size(), 3u);
+  EXPECT_EQ(faces["faces"][0]["points"].size(), 5u);
+  EXPECT_GT(fs::file_size(drawn), 10000u);
+
+  r = L({"stats", "--json"});
+  ASSERT_EQ(r.exit_code, 0);
+  auto st = nlohmann::json::parse(r.out);
+  EXPECT_EQ(st["images"], 3);
+  EXPECT_EQ(st["ingest_errors"], 3);
+  EXPECT_EQ(st["index"]["vectors"], st["searchable_faces"]);
+}
+
+TEST_F(CliTest, KillDuringIngestLosesNothingAndDuplicatesNothing) {
+  // 36 distinct files (bytes appended after the JPEG end marker change the hash, not the pixels).
+  const fs::path src = tmp_.path() / "many";
+  fs::create_directories(src);
+  constexpr int kFiles = 36;
+  for (int i = 0; i < kFiles; ++i) {
+    std::ifstream in(demo_ / ("sample" + std::to_string(1 + i % 6) + ".jpg"), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    std::ofstream(src / ("copy" + std::to_string(100 + i) + ".jpg"), std::ios::binary)
+        << bytes << "copy" << i;
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::string bin = LIKENESS_CLI;
+    std::vector<std::string> args = {bin,
+                                     "--data",
+                                     data_.string(),
+                                     "-q",
+                                     "ingest",
+                                     src.string(),
+                                     "--source",
+                                     "demo",
+                                     "--basis",
+                                     "art6-1-e,art9-2-g",
+                                     "--jurisdiction",
+                                     "FR",
+                                     "--jobs",
+                                     "2"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  // Kill -9 once a few images are committed (read the catalog directly; WAL lets readers in).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline && CountImages(data_ / "catalog.db") < 3) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "ingest finished before the kill; make the input larger";
+
+  auto r = L({"stats", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const int64_t before = nlohmann::json::parse(r.out)["images"];
+  EXPECT_LT(before, kFiles);
+
+  r = L(Declared({"ingest", src.string(), "--json", "--jobs", "2"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto summary = nlohmann::json::parse(r.out);
+  EXPECT_EQ(summary["skipped"].get<int64_t>(), before);
+  EXPECT_EQ(summary["images"].get<int64_t>(), kFiles - before);
+
+  r = L({"stats", "--json"});
+  auto st = nlohmann::json::parse(r.out);
+  EXPECT_EQ(st["images"], kFiles);
+  EXPECT_EQ(st["index"]["vectors"], st["searchable_faces"]);
+  // Every copy of a photo holds the same faces: 6 copies of each of the 6 samples.
+  EXPECT_EQ(st["faces"].get<int64_t>() % 6, 0);
+}
+
+}  // namespace
+}  // namespace likeness
