@@ -1,0 +1,67 @@
+#include "openset/calibration.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <numeric>
+#include <random>
+
+namespace likeness::openset {
+namespace {
+
+float Dot(const std::vector<float>& a, const std::vector<float>& b) {
+  double s = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) s += static_cast<double>(a[i]) * b[i];
+  return static_cast<float>(s);
+}
+
+// The score that leaves at most `fpir` of `best` (descending) strictly above it... i.e. the
+// threshold just above the floor(fpir * n)-th best.
+double EmpiricalThreshold(const std::vector<float>& best_desc, double fpir) {
+  const size_t allowed = static_cast<size_t>(std::floor(fpir * best_desc.size()));
+  const size_t i = std::min(allowed, best_desc.size() - 1);
+  return std::nextafter(best_desc[i], 2.0f);
+}
+
+}  // namespace
+
+Result<Calibration> Calibrate(const std::vector<GalleryFace>& gallery,
+                              const CalibrationOptions& options) {
+  const int64_t n = static_cast<int64_t>(gallery.size());
+  if (n < 2) return Status::InvalidArgument("calibration needs at least 2 faces in the catalog");
+  const int64_t probes = std::clamp<int64_t>(kMaxCalibrationComparisons / n, 1,
+                                             std::min(n, std::max<int64_t>(1, options.max_probes)));
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937 rng(options.seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  order.resize(static_cast<size_t>(probes));
+
+  std::vector<float> scores, best;
+  for (int64_t pi : order) {
+    const auto& p = gallery[static_cast<size_t>(pi)];
+    float top = -2;
+    bool any = false;
+    for (const auto& g : gallery) {
+      if (g.id == p.id || g.image_id == p.image_id) continue;
+      const float s = Dot(p.embedding, g.embedding);
+      scores.push_back(s);
+      top = std::max(top, s);
+      any = true;
+    }
+    if (any) best.push_back(top);
+  }
+  ASSIGN_OR_RETURN(auto model, FitImpostorModel(scores));
+  Calibration c;
+  c.gallery_size = n;
+  c.probes = static_cast<int64_t>(best.size());
+  c.model = std::move(model);
+  c.threshold_fpir_1e2 = ThresholdForFpir(c.model, 1e-2, n);
+  c.threshold_fpir_1e3 = ThresholdForFpir(c.model, 1e-3, n);
+  std::sort(best.begin(), best.end(), std::greater<>());
+  c.empirical_threshold_fpir_1e2 = EmpiricalThreshold(best, 1e-2);
+  c.empirical_threshold_fpir_1e3 = EmpiricalThreshold(best, 1e-3);
+  return c;
+}
+
+}  // namespace likeness::openset

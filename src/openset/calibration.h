@@ -1,0 +1,53 @@
+// `likeness calibrate`: open-set thresholds measured on the catalog itself, without labels.
+//
+// Assumption: in a catalog most pairs of faces from different photos are different people, so the
+// scores of sampled faces against every face outside their own photo approximate the impostor
+// distribution, and each sampled face's best such score approximates the best impostor score a
+// stranger would get from a gallery of this size. Bias: when the catalog holds several photos of
+// one person those mated scores are counted as impostors, which fattens the tail; the thresholds
+// come out higher (stricter) than labelled data would give and the expected false-match numbers
+// are over-estimates. Conservative for "never name a stranger", at some cost in missed matches.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "likeness/status.h"
+#include "openset/impostor_model.h"
+
+namespace likeness::openset {
+
+// Cap on scored comparisons (probes * gallery) in one calibration; keeps it to seconds.
+inline constexpr int64_t kMaxCalibrationComparisons = 4'000'000;
+// Upper bound on sampled probe faces.
+inline constexpr int64_t kMaxCalibrationProbes = 2000;
+
+struct GalleryFace {
+  int64_t id = 0;
+  int64_t image_id = 0;          // faces of one image are never compared with each other
+  std::vector<float> embedding;  // L2-normalised
+};
+
+struct CalibrationOptions {
+  uint32_t seed = 1;  // probe sampling (deterministic)
+  int64_t max_probes = kMaxCalibrationProbes;
+};
+
+struct Calibration {
+  int64_t gallery_size = 0;
+  int64_t probes = 0;   // sampled faces
+  ImpostorModel model;  // per-comparison impostor tail
+  // Thresholds for a target FPIR at this gallery size, from the model.
+  double threshold_fpir_1e2 = 0, threshold_fpir_1e3 = 0;
+  // The same read directly off the sampled best non-self scores (no model; coarse when the sample
+  // is small: the 0.1 % quantile needs 1000+ probes). NaN-free: equals the top score when too few.
+  double empirical_threshold_fpir_1e2 = 0, empirical_threshold_fpir_1e3 = 0;
+  std::string measured_at;  // ISO 8601 UTC, set by the caller
+};
+
+// InvalidArgument when the gallery has under 2 faces or too few cross-photo comparisons to fit.
+Result<Calibration> Calibrate(const std::vector<GalleryFace>& gallery,
+                              const CalibrationOptions& options = {});
+
+}  // namespace likeness::openset

@@ -1,0 +1,84 @@
+#include "openset/impostor_model.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "openset/calibration.h"
+#include "openset/calibration_file.h"
+#include "testing/test_env.h"
+
+namespace likeness::openset {
+namespace {
+
+std::vector<float> ExponentialScores(int n, double scale, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::exponential_distribution<double> d(1.0 / scale);
+  std::vector<float> v;
+  for (int i = 0; i < n; ++i) v.push_back(static_cast<float>(d(rng)) - 0.2f);
+  return v;
+}
+
+TEST(ImpostorModel, RecoversAnExponentialTail) {
+  // P(S >= t) = exp(-(t + 0.2) / 0.05) for t >= -0.2.
+  const auto scores = ExponentialScores(200000, 0.05, 3);
+  auto m = FitImpostorModel(scores);
+  ASSERT_TRUE(m.ok());
+  for (double t : {0.05, 0.15, 0.3}) {
+    const double truth = std::exp(-(t + 0.2) / 0.05);
+    EXPECT_NEAR(std::log(FalseMatchRate(*m, t)), std::log(truth), 0.35) << t;
+  }
+  EXPECT_NEAR(ExpectedFalseMatches(*m, 0.15, 1000), 1000 * FalseMatchRate(*m, 0.15), 1e-9);
+}
+
+TEST(ImpostorModel, ThresholdRisesWithGallerySize) {
+  auto m = FitImpostorModel(ExponentialScores(50000, 0.05, 4));
+  ASSERT_TRUE(m.ok());
+  const double t_small = ThresholdForFpir(*m, 1e-2, 100);
+  const double t_large = ThresholdForFpir(*m, 1e-2, 100000);
+  EXPECT_GT(t_large, t_small);
+  EXPECT_LE(FalsePositiveIdentificationRate(*m, t_large, 100000), 1e-2 + 1e-6);
+  EXPECT_GT(ThresholdForFpir(*m, 1e-3, 1000), ThresholdForFpir(*m, 1e-2, 1000));
+}
+
+TEST(ImpostorModel, TooFewScoresIsAnError) {
+  EXPECT_EQ(FitImpostorModel(std::vector<float>(5, 0.1f)).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(Calibration, SkipsSamePhotoAndRoundTripsThroughTheFile) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> d;
+  std::vector<GalleryFace> gallery;
+  for (int i = 0; i < 200; ++i) {
+    GalleryFace f;
+    f.id = i;
+    f.image_id = i / 2;  // two faces per photo
+    f.embedding.resize(16);
+    double n = 0;
+    for (auto& x : f.embedding) x = d(rng), n += x * x;
+    for (auto& x : f.embedding) x = static_cast<float>(x / std::sqrt(n));
+    gallery.push_back(f);
+  }
+  // Same-photo twins would otherwise dominate the maxima.
+  gallery[1].embedding = gallery[0].embedding;
+  auto c = Calibrate(gallery);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->gallery_size, 200);
+  EXPECT_LT(c->empirical_threshold_fpir_1e2, 0.99);
+  EXPECT_GE(c->threshold_fpir_1e3, c->threshold_fpir_1e2);
+  testing::TempDir dir;
+  c->measured_at = "2026-01-01T00:00:00Z";
+  ASSERT_TRUE(SaveCalibration(dir.path(), *c).ok());
+  auto back = LoadCalibration(dir.path());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_DOUBLE_EQ(back->threshold_fpir_1e2, c->threshold_fpir_1e2);
+  EXPECT_EQ(back->model.top.size(), c->model.top.size());
+  testing::TempDir empty;
+  EXPECT_EQ(LoadCalibration(empty.path()).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(Calibrate({gallery[0]}).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace likeness::openset
