@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "engine/ingest.h"
+#include "governance/governance.h"
 
 namespace likeness::cli {
 namespace {
@@ -91,6 +92,11 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     auto eng = OpenEngine(flags);
     if (!eng.ok()) {
       *exit_code = Fail(eng.status());
+      return;
+    }
+    auto gov = governance::Governance::Open(**eng);  // policy: jurisdictions, opt-outs, audit
+    if (!gov.ok()) {
+      *exit_code = Fail(gov.status());
       return;
     }
     auto source = engine::DeclareSource((*eng)->catalog(), args->source);

@@ -4,6 +4,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "commands.h"
+#include "gov_cli.h"
 #include "imageio/decode.h"
 
 namespace likeness::cli {
@@ -14,8 +15,10 @@ void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     std::string image;
     engine::SearchOptions options;
     bool json = false;
+    JustificationFlags why;
   };
   auto args = std::make_shared<Args>();
+  AddJustificationFlags(cmd, args->why);
   cmd->add_option("image", args->image, "probe photo")->required();
   cmd->add_option("--top", args->options.top_k, "matches per face")->capture_default_str();
   cmd->add_option("--min-score", args->options.min_score, "hide matches below this cosine");
@@ -24,7 +27,12 @@ void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   cmd->add_flag("--largest", args->options.largest_only, "search only the largest face");
   cmd->add_flag("--json", args->json, "JSON output");
   cmd->callback([&flags, args, exit_code]() {
-    auto eng = OpenEngine(flags);
+    auto why = MakeJustification(args->why, true);
+    if (!why.ok()) {
+      *exit_code = Fail(why.status().WithContext("search refused"));
+      return;
+    }
+    auto eng = OpenGoverned(flags);
     if (!eng.ok()) {
       *exit_code = Fail(eng.status());
       return;
@@ -34,12 +42,8 @@ void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       *exit_code = Fail(bytes.status().WithContext(args->image));
       return;
     }
-    auto analyzer = (*eng)->NewAnalyzer();
-    if (!analyzer.ok()) {
-      *exit_code = Fail(analyzer.status());
-      return;
-    }
-    auto r = engine::SearchProbe(**eng, **analyzer, *bytes, args->options);
+    int64_t seq = 0;
+    auto r = eng->gov->Search(*why, *bytes, args->options, &seq);
     if (!r.ok()) {
       *exit_code = Fail(r.status().WithContext(args->image));
       return;
@@ -47,6 +51,7 @@ void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     if (args->json) {
       auto j = ToJson(*r);
       j["probe"] = args->image;
+      j["audit_seq"] = seq;
       std::cout << j.dump(2) << "\n";
       return;
     }
@@ -76,12 +81,19 @@ void RegisterVerify(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   auto b = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto threshold = std::make_shared<float>(engine::kDefaultMatchThreshold);
+  auto just = std::make_shared<JustificationFlags>();
+  AddJustificationFlags(cmd, *just);
   cmd->add_option("image_a", *a)->required();
   cmd->add_option("image_b", *b)->required();
   cmd->add_option("--threshold", *threshold, "decision threshold")->capture_default_str();
   cmd->add_flag("--json", *json, "JSON output");
-  cmd->callback([&flags, a, b, json, threshold, exit_code]() {
-    auto eng = OpenEngine(flags);
+  cmd->callback([&flags, a, b, json, threshold, just, exit_code]() {
+    auto why = MakeJustification(*just, true);
+    if (!why.ok()) {
+      *exit_code = Fail(why.status().WithContext("verify refused"));
+      return;
+    }
+    auto eng = OpenGoverned(flags);
     if (!eng.ok()) {
       *exit_code = Fail(eng.status());
       return;
@@ -96,12 +108,8 @@ void RegisterVerify(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       *exit_code = Fail(bytes_b.status().WithContext(*b));
       return;
     }
-    auto analyzer = (*eng)->NewAnalyzer();
-    if (!analyzer.ok()) {
-      *exit_code = Fail(analyzer.status());
-      return;
-    }
-    auto v = engine::VerifyImages(**eng, **analyzer, *bytes_a, *bytes_b, *threshold);
+    int64_t seq = 0;
+    auto v = eng->gov->Verify(*why, *bytes_a, *bytes_b, *threshold, &seq);
     if (!v.ok()) {
       *exit_code = Fail(v.status());
       return;
@@ -113,7 +121,8 @@ void RegisterVerify(CLI::App& app, GlobalFlags& flags, int* exit_code) {
                           {"same_person", v->same_person},
                           {"threshold", v->threshold},
                           {"box_a", ToJson(v->a.box)},
-                          {"box_b", ToJson(v->b.box)}};
+                          {"box_b", ToJson(v->b.box)},
+                          {"audit_seq", seq}};
       std::cout << j.dump(2) << "\n";
     } else {
       std::printf("%s: cosine %.3f (threshold %.2f)\n",

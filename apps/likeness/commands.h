@@ -16,5 +16,8 @@ void RegisterReembed(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterServe(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterKeys(CLI::App& app, GlobalFlags& flags, int* exit_code);
+void RegisterAudit(CLI::App& app, GlobalFlags& flags, int* exit_code);
+void RegisterErase(CLI::App& app, GlobalFlags& flags, int* exit_code);
+void RegisterPrivacy(CLI::App& app, GlobalFlags& flags, int* exit_code);
 
 }  // namespace likeness::cli

@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
   RegisterBench(app, flags, &exit_code);
   RegisterServe(app, flags, &exit_code);
   RegisterKeys(app, flags, &exit_code);
+  RegisterAudit(app, flags, &exit_code);
+  RegisterErase(app, flags, &exit_code);
+  RegisterPrivacy(app, flags, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -34,6 +34,8 @@ struct EngineOptions {
   bool allow_model_migration = false;
 };
 
+class IngestPolicy;  // ingest.h
+
 // Reports progress of long work (rebuilds): done of total.
 using ProgressFn = std::function<void(int64_t done, int64_t total)>;
 
@@ -65,6 +67,13 @@ class Engine {
   Status RebuildIndex(const ProgressFn& progress = {});
   std::filesystem::path index_path() const;
 
+  // The policy every Ingest on this engine obeys (null: none). Install it before ingesting; the
+  // engine shares ownership.
+  void set_ingest_policy(std::shared_ptr<IngestPolicy> policy) {
+    ingest_policy_ = std::move(policy);
+  }
+  IngestPolicy* ingest_policy() const { return ingest_policy_.get(); }
+
  private:
   Engine() = default;
   Status LoadOrRebuildIndex(const ProgressFn& progress);
@@ -74,6 +83,7 @@ class Engine {
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<index::VectorIndex> index_;
   std::mutex index_write_mu_;  // serialises Save/Rebuild against each other
+  std::shared_ptr<IngestPolicy> ingest_policy_;
 };
 
 // Reads and decodes an image file with the engine's limits. Errors name the file.

@@ -126,7 +126,9 @@ Status IngestOne(Engine& engine, vision::FaceAnalyzer& analyzer,
   const float inv = static_cast<float>(1.0 / image.scale);
   const std::string model_id = engine.embedding_model_id();
   std::vector<catalog::FaceRecord> rows;
+  IngestPolicy* policy = engine.ingest_policy();
   for (auto& f : faces) {
+    if (policy && policy->DropFace(f.embedding)) continue;
     catalog::FaceRecord row;
     row.box = {f.box.x1 * inv, f.box.y1 * inv, f.box.x2 * inv, f.box.y2 * inv};
     for (size_t i = 0; i < row.points.size(); ++i) {
@@ -161,6 +163,7 @@ Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source
     ASSIGN_OR_RETURN(auto a, engine.NewAnalyzer());
     analyzers.push_back(std::move(a));
   }
+  if (IngestPolicy* policy = engine.ingest_policy()) RETURN_IF_ERROR(policy->AdmitSource(source));
   ASSIGN_OR_RETURN(int64_t batch_id, engine.catalog().BeginBatch(source.id));
 
   SharedState state;
@@ -234,6 +237,7 @@ Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source
   totals.skipped = summary.totals.skipped;
   RETURN_IF_ERROR(engine.catalog().FinishBatch(totals));
   RETURN_IF_ERROR(engine.SaveIndex());
+  if (IngestPolicy* policy = engine.ingest_policy()) policy->BatchFinished(source, summary);
   return summary;
 }
 

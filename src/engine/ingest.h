@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,21 @@ struct IngestSummary {
   int64_t batch_id = 0;
   IngestProgress totals;
   bool cancelled = false;
+};
+
+// Hooks a governance layer installs on the engine (Engine::set_ingest_policy) so that every ingest,
+// whoever starts it (CLI or server), obeys the policy. Methods may be called from several worker
+// threads at once and must be thread safe.
+class IngestPolicy {
+ public:
+  virtual ~IngestPolicy() = default;
+  // Called before a batch begins; a non-OK status refuses the whole ingest (nothing is stored) and
+  // is returned by Ingest (e.g. FailedPrecondition for a blocked jurisdiction).
+  virtual Status AdmitSource(const catalog::SourceRecord& source) = 0;
+  // True to drop a detected face before it is stored (e.g. it matches an opt-out template).
+  virtual bool DropFace(std::span<const float> embedding) = 0;
+  // Called once after the batch was finished and the index saved (e.g. to audit it).
+  virtual void BatchFinished(const catalog::SourceRecord& source, const IngestSummary& summary) = 0;
 };
 
 // Lists image files under the given paths (folders recursively, in sorted order; files as given;

@@ -87,6 +87,14 @@ class CliTest : public ::testing::Test {
     }
     return args;
   }
+  // search and verify must state who looks, why, on what legal basis and for which case.
+  std::vector<std::string> Justified(std::vector<std::string> args) {
+    for (const char* a :
+         {"--operator", "tester", "--purpose", "test", "--basis", "art6-1-e", "--case", "T-1"}) {
+      args.push_back(a);
+    }
+    return args;
+  }
   TempDir tmp_;
   fs::path demo_, data_;
 };
@@ -133,7 +141,7 @@ TEST_F(CliTest, IngestSearchVerifyFacesStatsJson) {
   EXPECT_EQ(summary["errors"], 3);
   EXPECT_EQ(summary["source"]["jurisdiction"], "FR");
 
-  r = L({"search", (demo_ / "sample1.jpg").string(), "--top", "3", "--json"});
+  r = L(Justified({"search", (demo_ / "sample1.jpg").string(), "--top", "3", "--json"}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto s = nlohmann::json::parse(r.out);
   ASSERT_GE(s["faces"].size(), 3u);
@@ -147,15 +155,16 @@ TEST_F(CliTest, IngestSearchVerifyFacesStatsJson) {
   for (const char* key : {"image_path", "box", "face_id", "match"})
     EXPECT_TRUE(best.contains(key)) << key;
 
-  r = L({"search", (demo_ / "sample1.jpg").string(), "--largest", "--json"});
+  r = L(Justified({"search", (demo_ / "sample1.jpg").string(), "--largest", "--json"}));
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(r.out)["faces"].size(), 1u);
 
-  r = L({"search", (src / "notes.jpg").string()});
+  r = L(Justified({"search", (src / "notes.jpg").string()}));
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("notes.jpg"), std::string::npos);
 
-  r = L({"verify", (demo_ / "sample1.jpg").string(), (demo_ / "sample1.jpg").string(), "--json"});
+  r = L(Justified(
+      {"verify", (demo_ / "sample1.jpg").string(), (demo_ / "sample1.jpg").string(), "--json"}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(nlohmann::json::parse(r.out)["same_person"].get<bool>());
 

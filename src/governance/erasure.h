@@ -1,0 +1,61 @@
+// Erasure that reaches everything: faces (catalog rows and their embeddings), images rows, index
+// vectors (physically removed, then the index file is rewritten), governance hit counters; then the
+// catalog is checkpointed and vacuumed so no page of the database, its WAL or its free list keeps
+// an erased byte. Erasing a whole source also destroys its data key (crypto-shredding of anything
+// sealed under "source:<id>"). Every erasure writes a receipt into the audit chain.
+//
+// Thread safety: one erasure at a time per data folder (callers serialise; the CLI is one process).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "governance/governance.h"
+
+namespace likeness::governance {
+
+enum class EraseKind {
+  kFace,
+  kImage,
+  kSource,
+  kBatch,
+  kJurisdiction,
+  kSubject,
+  kRetention,
+  kOptOut
+};
+// "face", "image", "source", "batch", "jurisdiction", "subject", "retention", "optout".
+std::string_view EraseKindName(EraseKind kind);
+
+struct ErasureRequest {
+  EraseKind kind = EraseKind::kFace;
+  std::string value;              // the id, name or code asked for (for kSubject: the probe hash)
+  std::vector<int64_t> face_ids;  // kSubject / kRetention / kOptOut: the faces chosen by the caller
+};
+
+struct ErasurePlan {
+  ErasureRequest request;
+  std::vector<int64_t> face_ids;   // faces to delete
+  std::vector<int64_t> image_ids;  // images rows to delete (all their faces are erased)
+  int64_t source_id = 0;           // kSource: the source whose data key is destroyed
+};
+
+// Works out what a request reaches, changing nothing. Errors: InvalidArgument (a malformed id or
+// code), NotFound (an unknown face, image, source or batch; or nothing held matches).
+Result<ErasurePlan> PlanErasure(Governance& gov, const ErasureRequest& request);
+
+struct ErasureReceipt {
+  nlohmann::json json;  // what was asked, counts, digest of the removed ids, time, operator, seq
+};
+
+// Executes a plan and records its receipt ("erase" action) in the audit chain. The receipt's
+// "removed_ids_sha256" is SHA-256 of "face:<id>\n..." then "image:<id>\n..." in ascending order.
+Result<ErasureReceipt> ExecuteErasure(Governance& gov, const ErasurePlan& plan,
+                                      const Justification& why);
+
+// The JSON preview of a plan: faces with provenance (image path, source), counts.
+Result<nlohmann::json> PreviewJson(Governance& gov, const ErasurePlan& plan);
+
+}  // namespace likeness::governance

@@ -1,0 +1,202 @@
+#include "governance/governance.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/hash.h"
+#include "engine/ingest.h"
+#include "privacy/envelope.h"
+#include "privacy/master_key.h"
+
+namespace likeness::governance {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kOptOutScope = "optout";
+
+// Enforces policy on every ingest: blocked jurisdictions, opt-outs, and an audit record per batch.
+class GovernedIngest final : public engine::IngestPolicy {
+ public:
+  GovernedIngest(Governance& gov, std::string op) : gov_(gov), operator_(std::move(op)) {}
+  Status AdmitSource(const catalog::SourceRecord& source) override {
+    ASSIGN_OR_RETURN(bool blocked, gov_.store().IsBlocked(source.jurisdiction));
+    if (!blocked) return Status::Ok();
+    ASSIGN_OR_RETURN(auto held, gov_.store().HeldIn(source.jurisdiction));
+    return Status::FailedPrecondition(
+        "collection in jurisdiction " + source.jurisdiction +
+        " is blocked by policy; nothing was ingested. Already held from " + source.jurisdiction +
+        ": " + std::to_string(held.first) + " image(s), " + std::to_string(held.second) +
+        " face(s) (purge with `likeness erase --jurisdiction " + source.jurisdiction + "`)");
+  }
+  bool DropFace(std::span<const float> embedding) override {
+    auto hit = gov_.IsOptedOut(embedding);
+    return !hit.ok() || *hit;  // fail closed: if opt-outs cannot be read, store nothing
+  }
+  void BatchFinished(const catalog::SourceRecord& source, const engine::IngestSummary& s) override {
+    Justification why{operator_, "ingest", source.legal_basis, "source:" + source.name};
+    (void)gov_.Record("ingest", why, "", s.totals.faces,
+                      {{"source", source.name},
+                       {"source_id", source.id},
+                       {"jurisdiction", source.jurisdiction},
+                       {"batch_id", s.batch_id},
+                       {"images", s.totals.images},
+                       {"faces", s.totals.faces},
+                       {"skipped", s.totals.skipped},
+                       {"errors", s.totals.errors}});
+  }
+
+ private:
+  Governance& gov_;
+  std::string operator_;
+};
+
+Result<privacy::MasterKey> LoadOrCreateMasterKey(const fs::path& data_dir) {
+  if (const char* env = std::getenv(privacy::kMasterKeyEnvVar); env && *env) {
+    return privacy::MasterKey::FromEnv();
+  }
+  const fs::path path = MasterKeyPath(data_dir);
+  if (!fs::exists(path)) return privacy::CreateMasterKeyFile(path);
+  return privacy::MasterKey::FromFile(path);
+}
+
+}  // namespace
+
+fs::path MasterKeyPath(const fs::path& data_dir) { return data_dir / "master.key"; }
+
+Result<std::unique_ptr<Governance>> Governance::Open(engine::Engine& engine,
+                                                     std::string ingest_operator) {
+  std::unique_ptr<Governance> g(new Governance(engine));
+  const fs::path dir = engine.options().data_dir;
+  ASSIGN_OR_RETURN(g->audit_, privacy::AuditLog::Open(privacy::AuditLogOptionsForDataDir(dir)));
+  ASSIGN_OR_RETURN(privacy::MasterKey master, LoadOrCreateMasterKey(dir));
+  ASSIGN_OR_RETURN(g->keys_, privacy::KeyStore::Open(dir / "keys.db", std::move(master)));
+  ASSIGN_OR_RETURN(g->store_, GovStore::Open(dir / "catalog.db"));
+  if (ingest_operator.empty()) ingest_operator = ResolveOperator("");
+  if (ingest_operator.empty()) ingest_operator = "unnamed-cli-operator";
+  engine.set_ingest_policy(std::make_shared<GovernedIngest>(*g, ingest_operator));
+  return g;
+}
+
+Governance::~Governance() { engine_.set_ingest_policy(nullptr); }
+
+Result<int64_t> Governance::Record(const std::string& action, const Justification& why,
+                                   const std::string& probe_hash, int64_t result_count,
+                                   const nlohmann::json& details) {
+  privacy::AuditEntry e;
+  e.operator_id = why.operator_id;
+  e.action = action;
+  e.purpose = why.purpose;
+  e.legal_basis = why.legal_basis;
+  e.case_ref = why.case_ref;
+  e.probe_hash = probe_hash;
+  e.result_count = result_count;
+  e.details = details.dump();
+  return audit_->Append(e);
+}
+
+Result<std::vector<std::pair<std::string, Embedding>>> Governance::OptOutTemplates() {
+  ASSIGN_OR_RETURN(auto rows, store_->OptOuts());
+  std::vector<std::pair<std::string, Embedding>> out;
+  for (const auto& row : rows) {
+    const std::string ad = "optout:" + row.request_ref;
+    ASSIGN_OR_RETURN(auto plain, privacy::EnvelopeDecrypt(
+                                     *keys_, kOptOutScope, row.sealed_template,
+                                     {reinterpret_cast<const uint8_t*>(ad.data()), ad.size()}));
+    if (plain.size() != kEmbeddingDim * sizeof(float)) {
+      return Status::Corruption("opt-out template " + row.request_ref + " has the wrong size");
+    }
+    Embedding e(kEmbeddingDim);
+    std::memcpy(e.data(), plain.data(), plain.size());
+    out.emplace_back(row.request_ref, std::move(e));
+  }
+  return out;
+}
+
+Result<bool> Governance::IsOptedOut(std::span<const float> embedding) {
+  ASSIGN_OR_RETURN(auto templates, OptOutTemplates());
+  for (const auto& [ref, t] : templates) {
+    if (engine::Cosine(t, embedding) >= kOptOutThreshold) return true;
+  }
+  return false;
+}
+
+Result<engine::SearchResponse> Governance::Search(const Justification& raw,
+                                                  std::span<const uint8_t> probe,
+                                                  const engine::SearchOptions& options,
+                                                  int64_t* audit_seq) {
+  ASSIGN_OR_RETURN(Justification why, ValidateJustification(raw));
+  ASSIGN_OR_RETURN(auto analyzer, engine_.NewAnalyzer());
+  ASSIGN_OR_RETURN(engine::SearchResponse r,
+                   engine::SearchProbe(engine_, *analyzer, probe, options));
+  ASSIGN_OR_RETURN(auto templates, OptOutTemplates());
+  std::vector<int64_t> returned;
+  for (auto& face : r.faces) {
+    std::erase_if(face.matches, [&](const engine::Match& m) {
+      auto held = engine_.catalog().GetFace(m.face.face.id, true);
+      if (!held.ok()) return true;
+      for (const auto& [ref, t] : templates) {
+        if (engine::Cosine(t, held->embedding) >= kOptOutThreshold) return true;
+      }
+      return false;
+    });
+    face.matched = !face.matches.empty() && face.matches.front().is_match;
+    for (const auto& m : face.matches) returned.push_back(m.face.face.id);
+  }
+  RETURN_IF_ERROR(store_->CountHits(returned));
+  ASSIGN_OR_RETURN(int64_t seq,
+                   Record("search", why, r.probe_sha256, static_cast<int64_t>(returned.size()),
+                          {{"faces_in_probe", r.faces.size()},
+                           {"face_ids", returned},
+                           {"threshold", options.match_threshold}}));
+  if (audit_seq) *audit_seq = seq;
+  return r;
+}
+
+Result<engine::VerifyResponse> Governance::Verify(const Justification& raw,
+                                                  std::span<const uint8_t> a,
+                                                  std::span<const uint8_t> b, float threshold,
+                                                  int64_t* audit_seq) {
+  ASSIGN_OR_RETURN(Justification why, ValidateJustification(raw));
+  ASSIGN_OR_RETURN(auto analyzer, engine_.NewAnalyzer());
+  ASSIGN_OR_RETURN(engine::VerifyResponse v,
+                   engine::VerifyImages(engine_, *analyzer, a, b, threshold));
+  ASSIGN_OR_RETURN(
+      int64_t seq,
+      Record("verify", why, Sha256Hex(a), 1,
+             {{"probe_b_hash", Sha256Hex(b)}, {"score", v.score}, {"same_person", v.same_person}}));
+  if (audit_seq) *audit_seq = seq;
+  return v;
+}
+
+Result<engine::SearchResponse> SingleFaceProbe(engine::Engine& engine,
+                                               std::span<const uint8_t> bytes, bool largest) {
+  ASSIGN_OR_RETURN(auto analyzer, engine.NewAnalyzer());
+  ASSIGN_OR_RETURN(engine::SearchResponse r, engine::AnalyzeProbe(engine, *analyzer, bytes, false));
+  if (r.faces.empty()) return Status::InvalidArgument("no face found in the probe photo");
+  if (r.faces.size() > 1) {
+    if (!largest) {
+      return Status::InvalidArgument("the probe photo shows " + std::to_string(r.faces.size()) +
+                                     " faces; crop it to the person or pass --largest");
+    }
+    r.faces.resize(1);  // largest first
+  }
+  return r;
+}
+
+Result<std::vector<std::pair<int64_t, float>>> HeldFacesMatching(engine::Engine& engine,
+                                                                 std::span<const float> embedding,
+                                                                 float threshold) {
+  std::vector<std::pair<int64_t, float>> out;
+  RETURN_IF_ERROR(
+      engine.catalog().ForEachEmbedding([&](int64_t id, bool, std::span<const float> e) {
+        const float s = engine::Cosine(embedding, e);
+        if (s >= threshold) out.emplace_back(id, s);
+        return true;
+      }));
+  std::sort(out.begin(), out.end(), [](auto& x, auto& y) { return x.second > y.second; });
+  return out;
+}
+
+}  // namespace likeness::governance
