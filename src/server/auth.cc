@@ -64,8 +64,10 @@ std::optional<Reply> Gate::Admit(const Route& route, const httplib::Request& req
   }
   auto identity = Identify(route, request);
   if (auto* refusal = std::get_if<Reply>(&identity)) {
-    if (refusal->status == 401)
+    // Only a presented key that fails counts as a guess; a request without one does not.
+    if (refusal->status == 401 && BearerToken(request)) {
       (void)limiter_.Take(fail_bucket, options_.auth_failures_per_address);
+    }
     return std::move(*refusal);
   }
   const ApiKeyInfo& key = std::get<ApiKeyInfo>(identity);

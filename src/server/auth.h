@@ -4,9 +4,9 @@
 //
 // Order: the client address's bucket (every request, public or not) -> for key-protected routes:
 // the address's failed-authentication bucket (refuse with 429 while it is empty), the key (401 when
-// missing, malformed, unknown or revoked; a failure takes a token from that bucket), the role
-// (403), the key's bucket (429; the selfcheck role has its own smaller per-key and per-address
-// buckets).
+// missing, malformed, unknown or revoked; a presented key that fails takes a token from that
+// bucket), the role (403), the key's bucket (429; the selfcheck role has its own smaller per-key
+// and per-address buckets).
 //
 // Thread safety: as thread safe as the store, limiter and metrics it is given (all are).
 #pragma once
