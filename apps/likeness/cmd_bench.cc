@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "eval/benchmarks.h"
+#include "eval/speed.h"
 
 namespace likeness::cli {
 namespace {
@@ -22,6 +23,23 @@ nlohmann::json StagesJson(const eval::StageReport& s) {
             {"embed", s.embed_ms}}}};
 }
 
+nlohmann::json IdentifyJson(const eval::IdentificationMetrics& m) {
+  return {{"rank1", m.rank1},
+          {"rank5", m.rank5},
+          {"dir_at_fpir_1e-2", m.dir_at_fpir_1e2},
+          {"threshold_fpir_1e-2", m.threshold_fpir_1e2},
+          {"dir_at_fpir_1e-3", m.dir_at_fpir_1e3},
+          {"threshold_fpir_1e-3", m.threshold_fpir_1e3}};
+}
+
+void PrintIdentify(const char* name, const eval::IdentificationMetrics& m) {
+  std::printf(
+      "%-8s rank-1 %6.2f%%  rank-5 %6.2f%%  DIR@FPIR 1%% %6.2f%% (t %.3f)  DIR@FPIR 0.1%% %6.2f%% "
+      "(t %.3f)\n",
+      name, 100 * m.rank1, 100 * m.rank5, 100 * m.dir_at_fpir_1e2, m.threshold_fpir_1e2,
+      100 * m.dir_at_fpir_1e3, m.threshold_fpir_1e3);
+}
+
 void PrintStages(const eval::StageReport& s) {
   std::printf("images %lld (no face %lld, failed %lld), %.1f images/s\n",
               static_cast<long long>(s.images), static_cast<long long>(s.no_face),
@@ -37,7 +55,8 @@ void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   bench->require_subcommand(1);
   struct Args {
     std::string pairs, root;
-    bool json = false, flip = false;
+    bool json = false, flip = false, uniform_templates = false;
+    int templates = 1, hubness_k = 5;
     int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   };
   auto args = std::make_shared<Args>();
@@ -94,11 +113,51 @@ void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     PrintStages(r->stages);
   });
 
+  auto* speed =
+      bench->add_subcommand("speed", "pipeline throughput (decode, detect, landmarks, align, embed)");
+  speed->add_option("--list", args->pairs, "file with one image path per line")->required();
+  speed->add_option("--jobs", args->jobs, "worker threads")->capture_default_str();
+  speed->add_flag("--json", args->json, "JSON output");
+  speed->callback([args, options, exit_code]() {
+    std::ifstream in(args->pairs);
+    if (!in) {
+      *exit_code = Fail(Status::NotFound("cannot open " + args->pairs));
+      return;
+    }
+    std::vector<std::filesystem::path> files;
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) files.emplace_back(line);
+    }
+    // Every line counts, repeated paths included.
+    auto r = eval::MeasureThroughput(files, options());
+    if (!r.ok()) {
+      *exit_code = Fail(r.status());
+      return;
+    }
+    const eval::StageReport& report = *r;
+    if (args->json) {
+      auto j = StagesJson(report);
+      j["jobs"] = args->jobs;
+      std::cout << j.dump(2) << "\n";
+    } else {
+      std::printf("jobs %d: ", args->jobs);
+      PrintStages(report);
+    }
+  });
+
   auto* identify =
       bench->add_subcommand("identify", "1:N open-set identification on ROOT/<identity>/<images>");
   identify->add_option("--root", args->root, "folder per identity")->required();
   identify->add_option("--jobs", args->jobs, "worker threads")->capture_default_str();
   identify->add_flag("--flip", args->flip, "flip test-time augmentation");
+  identify
+      ->add_option("--templates", args->templates,
+                   "gallery images per identity, averaged into one template")
+      ->capture_default_str();
+  identify->add_flag("--uniform-templates", args->uniform_templates,
+                     "plain mean templates (default: quality-weighted)");
+  identify->add_option("--hubness-k", args->hubness_k, "neighbours for the hubness correction")
+      ->capture_default_str();
   identify->add_flag("--json", args->json, "JSON output");
   identify->callback([args, options, exit_code]() {
     auto ids = eval::LoadIdentityFolders(args->root);
@@ -106,7 +165,11 @@ void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       *exit_code = Fail(ids.status());
       return;
     }
-    auto r = eval::RunIdentifyBenchmark(*ids, options());
+    eval::IdentifyOptions io;
+    io.templates = args->templates;
+    io.quality_weighted = !args->uniform_templates;
+    io.hubness_k = args->hubness_k;
+    auto r = eval::RunIdentifyBenchmark(*ids, options(), io);
     if (!r.ok()) {
       *exit_code = Fail(r.status());
       return;
@@ -124,6 +187,11 @@ void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code) {
                           {"threshold_fpir_1e-2", m.threshold_fpir_1e2},
                           {"dir_at_fpir_1e-3", m.dir_at_fpir_1e3},
                           {"threshold_fpir_1e-3", m.threshold_fpir_1e3},
+                          {"raw_cosine", IdentifyJson(m)},
+                          {"hubness", IdentifyJson(r->hubness)},
+                          {"hubness_k", io.hubness_k},
+                          {"templates", io.templates},
+                          {"template_weighting", io.quality_weighted ? "quality" : "uniform"},
                           {"stages", StagesJson(r->stages)}};
       std::cout << j.dump(2) << "\n";
       return;
@@ -132,12 +200,8 @@ void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code) {
         "gallery %lld (%lld identities with 2+ images, %lld distractors); %lld mated probes\n",
         static_cast<long long>(m.gallery_size), static_cast<long long>(r->identities),
         static_cast<long long>(r->distractors), static_cast<long long>(m.mated_probes));
-    std::printf("rank-1 %.2f%%  rank-5 %.2f%%\n", 100 * m.rank1, 100 * m.rank5);
-    std::printf(
-        "identification at FPIR 1%%: %.2f%% (threshold %.3f); at FPIR 0.1%%: %.2f%% (threshold "
-        "%.3f)\n",
-        100 * m.dir_at_fpir_1e2, m.threshold_fpir_1e2, 100 * m.dir_at_fpir_1e3,
-        m.threshold_fpir_1e3);
+    PrintIdentify("raw", m);
+    PrintIdentify("hubness", r->hubness);
     PrintStages(r->stages);
   });
 }

@@ -16,6 +16,10 @@ void RegisterReembed(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterServe(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterKeys(CLI::App& app, GlobalFlags& flags, int* exit_code);
+void RegisterCalibrate(CLI::App& app, GlobalFlags& flags, int* exit_code);
+void RegisterPeople(CLI::App& app, GlobalFlags& flags, int* exit_code);
+// Adds `demographics` to the `report` command, creating it when no other module has.
+void RegisterReportDemographics(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterAudit(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterErase(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterPrivacy(CLI::App& app, GlobalFlags& flags, int* exit_code);

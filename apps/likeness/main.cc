@@ -28,9 +28,12 @@ int main(int argc, char** argv) {
   RegisterBench(app, flags, &exit_code);
   RegisterServe(app, flags, &exit_code);
   RegisterKeys(app, flags, &exit_code);
+  RegisterCalibrate(app, flags, &exit_code);
+  RegisterPeople(app, flags, &exit_code);
   RegisterAudit(app, flags, &exit_code);
   RegisterErase(app, flags, &exit_code);
   RegisterPrivacy(app, flags, &exit_code);
+  RegisterReportDemographics(app, flags, &exit_code);  // last: joins `report` if present
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "eval/identify_scoring.h"
 #include "imageio/decode.h"
 
 namespace likeness::eval {
@@ -65,7 +66,10 @@ Result<std::map<fs::path, FileEmbedding>> EmbedFiles(const std::vector<fs::path>
           fe.error = faces.status().ToString();
         } else {
           const int pick = PickLabelledFace(*faces, image->bgr.cols, image->bgr.rows);
-          if (pick >= 0) fe.embedding = std::move((*faces)[pick].embedding);
+          if (pick >= 0) {
+            fe.quality = (*faces)[pick].quality.overall;
+            fe.embedding = std::move((*faces)[pick].embedding);
+          }
         }
       }
       std::lock_guard lock(mu);
@@ -133,59 +137,44 @@ Result<PairsReport> RunPairsBenchmark(const std::vector<LabelledPair>& pairs,
 }
 
 Result<IdentifyReport> RunIdentifyBenchmark(const std::vector<IdentityImages>& identities,
-                                            const EmbedOptions& options) {
+                                            const EmbedOptions& options,
+                                            const IdentifyOptions& identify) {
   std::vector<fs::path> files;
   for (const auto& id : identities) files.insert(files.end(), id.images.begin(), id.images.end());
   IdentifyReport report;
   ASSIGN_OR_RETURN(auto emb, EmbedFiles(files, options, &report.stages));
-  struct GalleryEntry {
-    int identity;
-    const Embedding* embedding;
-  };
-  std::vector<GalleryEntry> gallery;
-  std::vector<std::pair<int, const Embedding*>> probes;
+  std::vector<GalleryTemplate> gallery;
+  std::vector<Probe> probes;
   for (size_t i = 0; i < identities.size(); ++i) {
     const auto& id = identities[i];
     if (id.images.size() >= 2)
       ++report.identities;
     else
       ++report.distractors;
-    bool enrolled = false;
-    for (const auto& path : id.images) {
-      const Embedding& e = emb[path].embedding;
-      if (e.empty()) continue;  // counted in stages.no_face
-      if (!enrolled) {
-        gallery.push_back({static_cast<int>(i), &e});
-        enrolled = true;
-      } else {
-        probes.push_back({static_cast<int>(i), &e});
-      }
+    std::vector<const FileEmbedding*> usable;  // no face: counted in stages.no_face
+    for (const auto& path : id.images)
+      if (!emb[path].embedding.empty()) usable.push_back(&emb[path]);
+    if (usable.empty()) continue;
+    const size_t enrol =
+        usable.size() == 1
+            ? 1
+            : std::clamp<size_t>(static_cast<size_t>(std::max(1, identify.templates)), 1,
+                                 usable.size() - 1);
+    std::vector<const Embedding*> parts;
+    std::vector<float> weights;
+    for (size_t k = 0; k < enrol; ++k) {
+      parts.push_back(&usable[k]->embedding);
+      weights.push_back(identify.quality_weighted ? usable[k]->quality : 1.0f);
     }
+    gallery.push_back({static_cast<int>(i), WeightedTemplate(parts, weights)});
+    for (size_t k = enrol; k < usable.size(); ++k)
+      probes.push_back({static_cast<int>(i), &usable[k]->embedding});
   }
-  std::vector<ProbeOutcome> outcomes;
-  for (const auto& [identity, e] : probes) {
-    float mate = -2, best_other = -2;
-    std::vector<float> others;
-    for (const auto& g : gallery) {
-      const float s = Dot(*e, *g.embedding);
-      if (g.identity == identity)
-        mate = std::max(mate, s);
-      else
-        best_other = std::max(best_other, s), others.push_back(s);
-    }
-    ProbeOutcome mated;
-    mated.mated = true;
-    mated.mate_score = mate;
-    mated.best_nonmate_score = best_other;
-    mated.mate_rank = 1 + static_cast<int>(std::count_if(others.begin(), others.end(),
-                                                         [&](float s) { return s > mate; }));
-    outcomes.push_back(mated);
-    ProbeOutcome nonmated;
-    nonmated.mated = false;
-    nonmated.best_nonmate_score = best_other;
-    outcomes.push_back(nonmated);
-  }
-  report.metrics = ComputeIdentification(outcomes, static_cast<int64_t>(gallery.size()));
+  const auto n = static_cast<int64_t>(gallery.size());
+  report.metrics = ComputeIdentification(
+      ScoreProbes(gallery, probes, ScoreKind::kRawCosine, identify.hubness_k), n);
+  report.hubness = ComputeIdentification(
+      ScoreProbes(gallery, probes, ScoreKind::kHubness, identify.hubness_k), n);
   return report;
 }
 

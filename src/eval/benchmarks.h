@@ -21,6 +21,7 @@ struct EmbedOptions {
 
 struct FileEmbedding {
   Embedding embedding;  // empty when no face was found (or the file failed)
+  float quality = 0;    // FaceQuality::overall of that face (template weights)
   std::string error;    // decode or model error, if any
 };
 
@@ -48,17 +49,28 @@ struct PairsReport {
 Result<PairsReport> RunPairsBenchmark(const std::vector<LabelledPair>& pairs,
                                       const EmbedOptions& options);
 
+struct IdentifyOptions {
+  // Gallery images per identity: 1 = the first image; N > 1 = a template from the first N usable
+  // images (at most all but one, so every identity keeps a probe).
+  int templates = 1;
+  bool quality_weighted = true;  // template = quality-weighted mean; false: plain mean
+  int hubness_k = 5;             // neighbours for the hubness-corrected score
+};
+
 struct IdentifyReport {
-  IdentificationMetrics metrics;
+  IdentificationMetrics metrics;  // raw cosine
+  IdentificationMetrics hubness;  // hubness-corrected (openset::HubnessScore)
   StageReport stages;
   int64_t identities = 0, distractors = 0;
 };
 
-// Gallery: the first image of each identity with two or more images, plus every single-image
-// identity as a distractor. Probes: the other images of multi-image identities. Each probe counts
-// once as mated (its identity is in the gallery) and once as non-mated (its own identity's entry
-// left out), which is how FPIR is measured without a separate stranger set.
+// Gallery: the first image (or template, see IdentifyOptions) of each identity with two or more
+// images, plus every single-image identity as a distractor. Probes: the other images of multi-image
+// identities. Each probe counts once as mated (its identity is in the gallery) and once as
+// non-mated (its own identity's entry left out), which is how FPIR is measured without a separate
+// stranger set. Scored twice: raw cosine and hubness-corrected.
 Result<IdentifyReport> RunIdentifyBenchmark(const std::vector<IdentityImages>& identities,
-                                            const EmbedOptions& options);
+                                            const EmbedOptions& options,
+                                            const IdentifyOptions& identify = {});
 
 }  // namespace likeness::eval

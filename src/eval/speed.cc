@@ -1,0 +1,70 @@
+#include "eval/speed.h"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "imageio/decode.h"
+
+namespace likeness::eval {
+using Clock = std::chrono::steady_clock;
+
+Result<StageReport> MeasureThroughput(const std::vector<std::filesystem::path>& files,
+                                      const EmbedOptions& options) {
+  ASSIGN_OR_RETURN(auto manifest, vision::BuiltinManifest());
+  ASSIGN_OR_RETURN(auto models,
+                   vision::LoadVerifiedModels(manifest, options.model_dir.empty()
+                                                            ? vision::DefaultModelDir()
+                                                            : options.model_dir));
+  const int jobs = std::max(1, options.jobs);
+  std::vector<std::unique_ptr<vision::FaceAnalyzer>> analyzers;
+  for (int i = 0; i < jobs; ++i) {
+    ASSIGN_OR_RETURN(auto a, vision::FaceAnalyzer::Create(models));
+    analyzers.push_back(std::move(a));
+  }
+  std::atomic<size_t> next{0};
+  std::atomic<int64_t> decode_us{0}, no_face{0}, failed{0};
+  const auto start = Clock::now();
+  auto work = [&](vision::FaceAnalyzer* analyzer) {
+    for (size_t i = next.fetch_add(1); i < files.size(); i = next.fetch_add(1)) {
+      const auto t0 = Clock::now();
+      auto bytes = imageio::ReadFileBytes(files[i]);
+      Result<imageio::DecodedImage> image =
+          bytes.ok() ? imageio::DecodeImage(*bytes) : Result<imageio::DecodedImage>(bytes.status());
+      decode_us += std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count();
+      if (!image.ok()) {
+        ++failed;
+        continue;
+      }
+      auto faces = analyzer->Analyze(image->bgr, options.analyze);
+      if (!faces.ok()) ++failed;
+      else if (faces->empty()) ++no_face;
+    }
+  };
+  {
+    std::vector<std::jthread> threads;
+    for (auto& a : analyzers) threads.emplace_back(work, a.get());
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  StageReport r;
+  r.images = static_cast<int64_t>(files.size());
+  r.no_face = no_face;
+  r.failed = failed;
+  vision::StageTimes t;
+  for (const auto& a : analyzers) {
+    t.detect_ms += a->times().detect_ms;
+    t.landmarks_ms += a->times().landmarks_ms;
+    t.align_ms += a->times().align_ms;
+    t.embed_ms += a->times().embed_ms;
+  }
+  const double n = static_cast<double>(std::max<int64_t>(1, r.images));
+  r.decode_ms = decode_us.load() / 1000.0 / n;
+  r.detect_ms = t.detect_ms / n;
+  r.landmarks_ms = t.landmarks_ms / n;
+  r.align_ms = t.align_ms / n;
+  r.embed_ms = t.embed_ms / n;
+  r.images_per_s = seconds > 0 ? r.images / seconds : 0;
+  return r;
+}
+
+}  // namespace likeness::eval
