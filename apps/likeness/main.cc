@@ -1,11 +1,14 @@
 // likeness: the command-line interface. Thin: parses flags and calls the engine.
 #include <opencv2/core.hpp>
+#include <opencv2/core/utils/logger.hpp>
 
 #include "commands.h"
 
 int main(int argc, char** argv) {
   using namespace likeness::cli;
   cv::setNumThreads(1);  // parallelism comes from our workers, one image each
+  // Bad input is reported by our own errors; OpenCV's decoder chatter would only repeat it.
+  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   CLI::App app{"Likeness: lawful face search over declared photo sources"};
   app.require_subcommand(1);
   GlobalFlags flags;

@@ -36,7 +36,7 @@ for i, f in enumerate(faces):
     x0, y0 = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
     crop = img[y0:int(y0 + side), x0:int(x0 + side)]
     if crop.shape[0] < 100 or crop.shape[1] < 100: continue
-    name = sys.argv[1].replace("/", "_")
+    name = sys.argv[1].replace("/", "_").lstrip("._")
     cv2.imwrite(f"{sys.argv[3]}/{name}_{i}.jpg", cv2.resize(crop, (250, 250)), [cv2.IMWRITE_JPEG_QUALITY, 90])
 PY
 done
