@@ -1,0 +1,221 @@
+// `likeness calibrate`, `people ...` and `report demographics` as a user runs them, on the demo
+// photos (the same-photo rule) and the ORL dev set (cluster purity and completeness).
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "openset/clustering.h"
+#include "testing/test_env.h"
+
+namespace likeness {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+RunResult RunCli(const std::vector<std::string>& args, const fs::path& tmp) {
+  const fs::path out = tmp / "stdout.txt", err = tmp / "stderr.txt";
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    std::string bin = LIKENESS_CLI;
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    FILE* o = freopen(out.c_str(), "w", stdout);
+    FILE* e = freopen(err.c_str(), "w", stderr);
+    (void)o, (void)e;
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::ifstream fo(out), fe(err);
+  r.out.assign(std::istreambuf_iterator<char>(fo), {});
+  r.err.assign(std::istreambuf_iterator<char>(fe), {});
+  return r;
+}
+
+// face id -> image path, for every face in the catalog.
+std::map<int64_t, std::string> FacePaths(const fs::path& db_path) {
+  std::map<int64_t, std::string> out;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT f.id, i.path FROM faces f JOIN images i ON i.id = f.image_id "
+                           "WHERE f.searchable = 1",
+                           -1, &st, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(st) == SQLITE_ROW)
+        out[sqlite3_column_int64(st, 0)] =
+            reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+class OpensetCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override { data_ = tmp_.path() / "data"; }
+  RunResult L(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--data", data_.string(), "-q"});
+    return RunCli(args, tmp_.path());
+  }
+  void Ingest(const fs::path& folder) {
+    auto r = L({"ingest", folder.string(), "--source", "dev", "--basis", "art6-1-e,art9-2-g",
+                "--jurisdiction", "FR", "--jobs", "2", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  // person id -> face list (from `people show --json`).
+  std::map<int64_t, json> People() {
+    std::map<int64_t, json> out;
+    auto list = L({"people", "list", "--json"});
+    EXPECT_EQ(list.exit_code, 0) << list.err;
+    for (const auto& p : json::parse(list.out)) {
+      auto show = L({"people", "show", std::to_string(p["id"].get<int64_t>()), "--json"});
+      EXPECT_EQ(show.exit_code, 0) << show.err;
+      out[p["id"]] = json::parse(show.out)["face_list"];
+    }
+    return out;
+  }
+  testing::TempDir tmp_;
+  fs::path data_;
+};
+
+TEST_F(OpensetCliTest, TwoFacesOfOnePhotoAreNeverOnePersonOnTheDemoPhotos) {
+  if (!testing::ModelDir() || !testing::DemoPhotoDir()) GTEST_SKIP() << "run scripts/setup";
+  Ingest(*testing::DemoPhotoDir());
+  // Any similarity links: only the same-photo rule keeps people apart.
+  auto r = L({"people", "cluster", "--similarity", "-1", "--min-points", "2", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GT(json::parse(r.out)["new_people"].get<int>(), 1);
+  const auto people = People();
+  std::map<int64_t, std::set<int64_t>> images_of;
+  for (const auto& [person, faces] : people) {
+    for (const auto& f : faces)
+      EXPECT_TRUE(images_of[person].insert(f["image_id"].get<int64_t>()).second)
+          << "person " << person << " has two faces in image " << f["image_id"];
+  }
+  // Merging two people who share a photo is refused (FailedPrecondition).
+  bool tried = false;
+  for (auto a = images_of.begin(); a != images_of.end() && !tried; ++a)
+    for (auto b = std::next(a); b != images_of.end() && !tried; ++b) {
+      bool shared = false;
+      for (int64_t i : a->second) shared |= b->second.contains(i);
+      if (!shared) continue;
+      tried = true;
+      auto m = L({"people", "merge", std::to_string(a->first), std::to_string(b->first)});
+      EXPECT_NE(m.exit_code, 0);
+      EXPECT_NE(m.err.find("never the same person"), std::string::npos) << m.err;
+    }
+  EXPECT_TRUE(tried) << "the demo photos have group photos";
+  // Name, split, and a second cluster run that keeps them.
+  const int64_t first = people.begin()->first;
+  ASSERT_EQ(L({"people", "name", std::to_string(first), "Ada"}).exit_code, 0);
+  const int64_t face = people.begin()->second[0]["face_id"].get<int64_t>();
+  ASSERT_EQ(L({"people", "split", std::to_string(first), "--face", std::to_string(face)}).exit_code,
+            0);
+  r = L({"people", "cluster", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto list = json::parse(L({"people", "list", "--json"}).out);
+  bool named = false;
+  for (const auto& p : list) named |= p["id"] == first && p["name"] == "Ada";
+  EXPECT_TRUE(named);
+  EXPECT_NE(L({"people", "merge", "1", "999"}).exit_code, 0);
+  EXPECT_NE(L({"people", "name", "x", "y"}).exit_code, 0);
+}
+
+TEST_F(OpensetCliTest, CalibrateStoresThresholds) {
+  if (!testing::ModelDir() || !testing::DemoPhotoDir()) GTEST_SKIP() << "run scripts/setup";
+  EXPECT_NE(L({"calibrate"}).exit_code, 0);  // no catalog yet
+  Ingest(*testing::DemoPhotoDir());
+  auto r = L({"calibrate", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out);
+  EXPECT_GT(j["gallery_size"].get<int>(), 10);
+  EXPECT_GE(j["threshold_fpir_1e-3"].get<double>(), j["threshold_fpir_1e-2"].get<double>());
+  EXPECT_TRUE(fs::exists(data_ / "calibration.json"));
+}
+
+TEST_F(OpensetCliTest, OrlClustersArePureAndMostlyComplete) {
+  auto dev = testing::FacesDevDir();
+  if (!testing::ModelDir() || !dev || !fs::exists(*dev / "orl"))
+    GTEST_SKIP() << "faces-dev/orl not present";
+  Ingest(*dev / "orl");
+  auto r = L({"people", "cluster", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<int64_t, int64_t> face_to_identity, face_to_person;
+  std::map<std::string, int64_t> identity_ids;
+  for (const auto& [face, path] : FacePaths(data_ / "catalog.db")) {
+    const std::string id = fs::path(path).parent_path().filename().string();
+    face_to_identity[face] = identity_ids.emplace(id, identity_ids.size()).first->second;
+  }
+  for (const auto& [person, faces] : People())
+    for (const auto& f : faces) face_to_person[f["face_id"]] = person;
+  const auto q = openset::MeasureClusters(face_to_person, face_to_identity);
+  std::printf("ORL people: %lld clusters, purity %.3f, completeness %.3f, clustered %.3f\n",
+              static_cast<long long>(q.clusters), q.purity, q.completeness, q.clustered_share);
+  EXPECT_GE(q.purity, 0.95);
+  EXPECT_GE(q.completeness, 0.6);
+}
+
+TEST_F(OpensetCliTest, DemographicsReportPerDataset) {
+  auto dev = testing::FacesDevDir();
+  if (!testing::ModelDir() || !dev || !fs::exists(*dev / "orl") || !fs::exists(*dev / "yale"))
+    GTEST_SKIP() << "faces-dev not present";
+  // Groups are the dataset names: an operator-supplied label, never an inferred attribute.
+  const fs::path labels = tmp_.path() / "labels.csv";
+  {
+    std::ofstream out(labels);
+    out << "image,identity,group\n";
+    for (int s = 1; s <= 8; ++s)
+      for (int i = 1; i <= 4; ++i)
+        out << (*dev / "orl" / ("s" + std::to_string(s)) / (std::to_string(i) + ".pgm")).string()
+            << ",orl" << s << ",orl\n";
+    std::ifstream yale(*dev / "yale" / "labels.csv");
+    std::string line;
+    std::getline(yale, line);
+    int n = 0;
+    while (std::getline(yale, line) && n < 40) {
+      const auto comma = line.find(',');
+      out << (*dev / "yale" / line.substr(0, comma)).string() << "," << line.substr(comma + 1)
+          << ",yale\n";
+      ++n;
+    }
+  }
+  const fs::path out = tmp_.path() / "report";
+  auto r = RunCli({"report", "demographics", "--labels", labels.string(), "--out", out.string(),
+                   "--json", "--jobs", "2"},
+                  tmp_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out);
+  ASSERT_EQ(j["groups"].size(), 2u);
+  for (const auto& g : j["groups"]) {
+    EXPECT_GT(g["mated_pairs"].get<int>(), 0) << g;
+    EXPECT_GT(g["impostor_pairs"].get<int>(), 0) << g;
+  }
+  EXPECT_TRUE(fs::exists(out / "demographics.svg"));
+  EXPECT_TRUE(fs::exists(out / "demographics.png"));
+  EXPECT_NE(RunCli({"report", "demographics", "--labels", (tmp_.path() / "none.csv").string()},
+                   tmp_.path())
+                .exit_code,
+            0);
+}
+
+}  // namespace
+}  // namespace likeness
