@@ -99,6 +99,10 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       *exit_code = Fail(gov.status());
       return;
     }
+    if (Status admit = (*gov)->AdmitJurisdiction(args->source.jurisdiction); !admit.ok()) {
+      *exit_code = Fail(admit);  // refused before the source is declared: nothing changes
+      return;
+    }
     auto source = engine::DeclareSource((*eng)->catalog(), args->source);
     if (!source.ok()) {
       *exit_code = Fail(source.status());

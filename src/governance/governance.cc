@@ -7,6 +7,7 @@
 #include "common/hash.h"
 #include "engine/ingest.h"
 #include "privacy/envelope.h"
+#include "privacy/legal.h"
 #include "privacy/master_key.h"
 
 namespace likeness::governance {
@@ -21,14 +22,7 @@ class GovernedIngest final : public engine::IngestPolicy {
  public:
   GovernedIngest(Governance& gov, std::string op) : gov_(gov), operator_(std::move(op)) {}
   Status AdmitSource(const catalog::SourceRecord& source) override {
-    ASSIGN_OR_RETURN(bool blocked, gov_.store().IsBlocked(source.jurisdiction));
-    if (!blocked) return Status::Ok();
-    ASSIGN_OR_RETURN(auto held, gov_.store().HeldIn(source.jurisdiction));
-    return Status::FailedPrecondition(
-        "collection in jurisdiction " + source.jurisdiction +
-        " is blocked by policy; nothing was ingested. Already held from " + source.jurisdiction +
-        ": " + std::to_string(held.first) + " image(s), " + std::to_string(held.second) +
-        " face(s) (purge with `likeness erase --jurisdiction " + source.jurisdiction + "`)");
+    return gov_.AdmitJurisdiction(source.jurisdiction);
   }
   bool DropFace(std::span<const float> embedding) override {
     auto hit = gov_.IsOptedOut(embedding);
@@ -94,6 +88,19 @@ Result<int64_t> Governance::Record(const std::string& action, const Justificatio
   e.result_count = result_count;
   e.details = details.dump();
   return audit_->Append(e);
+}
+
+Status Governance::AdmitJurisdiction(const std::string& jurisdiction) {
+  ASSIGN_OR_RETURN(std::string cc, privacy::NormalizeCountryCode(jurisdiction));
+  ASSIGN_OR_RETURN(bool blocked, store_->IsBlocked(cc));
+  if (!blocked) return Status::Ok();
+  ASSIGN_OR_RETURN(auto held, store_->HeldIn(cc));
+  return Status::FailedPrecondition(
+      "collection in jurisdiction " + cc +
+      " is blocked by policy; nothing was ingested. Already "
+      "held from " +
+      cc + ": " + std::to_string(held.first) + " image(s), " + std::to_string(held.second) +
+      " face(s) (purge with `likeness erase --jurisdiction " + cc + "`)");
 }
 
 Result<std::vector<std::pair<std::string, Embedding>>> Governance::OptOutTemplates() {

@@ -71,6 +71,11 @@ class Governance {
                                         std::span<const uint8_t> b, float threshold,
                                         int64_t* audit_seq = nullptr);
 
+  // OK unless collection in `jurisdiction` (any case) is blocked: FailedPrecondition naming what is
+  // already held from there. InvalidArgument for an unassigned code. The ingest policy calls this
+  // for every batch; callers may call it before declaring a source so a refusal changes nothing.
+  Status AdmitJurisdiction(const std::string& jurisdiction);
+
   // Decrypted opt-out templates (request reference, embedding).
   Result<std::vector<std::pair<std::string, Embedding>>> OptOutTemplates();
   // True when `embedding` matches an opt-out template at kOptOutThreshold.

@@ -209,6 +209,8 @@ TEST_F(GovernanceCliTest, PolicyOptOutAccessRetentionReportKeys) {
          "art6-1-e,art9-2-g", "--jurisdiction", "FR", "--jobs", "1"});
   EXPECT_EQ(r.exit_code, 6) << r.err;
   EXPECT_NE(r.err.find("blocked"), std::string::npos) << r.err;
+  r = L({"report", "processing"});
+  EXPECT_EQ(J(r)["sources"].size(), 1u) << "a refused ingest declares no source";
   r = L({"policy", "show"});
   EXPECT_EQ(J(r)["blocked_jurisdictions"][0]["jurisdiction"], "FR");
   r = L({"policy", "block-jurisdiction", "UK", "--operator", "dpo"});
