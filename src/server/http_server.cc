@@ -6,7 +6,7 @@
 #include <mutex>
 #include <thread>
 
-#include "privacy/audit_log.h"
+#include "governance/governance.h"
 #include "server/analyzer_pool.h"
 #include "server/api_keys.h"
 #include "server/auth.h"
@@ -96,14 +96,13 @@ Result<std::unique_ptr<Server>> Server::Create(engine::Engine& engine, ServerOpt
   std::unique_ptr<Server> s(new Server(engine, std::move(options)));
   const auto& data_dir = engine.options().data_dir;
   ASSIGN_OR_RETURN(s->keys_, ApiKeyStore::Open(data_dir));
-  ASSIGN_OR_RETURN(s->audit_,
-                   privacy::AuditLog::Open(privacy::AuditLogOptionsForDataDir(data_dir)));
+  ASSIGN_OR_RETURN(s->gov_, governance::Governance::Open(engine, "likeness-server"));
   ASSIGN_OR_RETURN(s->analyzers_, AnalyzerPool::Create(engine, s->options_.threads));
   s->metrics_ = std::make_unique<Metrics>();
   s->limiter_ = std::make_unique<RateLimiter>();
   s->router_ = BuildRouter();
-  s->services_ = std::unique_ptr<Services>(
-      new Services{engine, *s->analyzers_, *s->keys_, *s->audit_, *s->metrics_, s->options_});
+  s->services_ = std::unique_ptr<Services>(new Services{
+      engine, *s->gov_, *s->analyzers_, *s->keys_, s->gov_->audit(), *s->metrics_, s->options_});
   s->Install();
   return s;
 }

@@ -30,8 +30,8 @@ class Server;
 struct Request;
 }  // namespace httplib
 
-namespace likeness::privacy {
-class AuditLog;
+namespace likeness::governance {
+class Governance;
 }
 
 namespace likeness::server {
@@ -44,9 +44,11 @@ struct Services;
 
 class Server {
  public:
-  // Opens the key store (<data>/api_keys.db) and the audit log (<data>/audit.db) in the engine's
-  // data folder and creates options.threads analyzers. The engine must outlive the server.
-  // Errors: InvalidArgument (options), and those of the stores and the analyzers.
+  // Opens the key store (<data>/api_keys.db) and the governance facade (audit log, privacy key
+  // store, opt-outs; it installs its ingest policy on the engine) in the engine's data folder, and
+  // creates options.threads analyzers. The engine must outlive the server; while the server lives
+  // the engine carries the governance ingest policy. Errors: InvalidArgument (options), and those
+  // of the stores and the analyzers.
   static Result<std::unique_ptr<Server>> Create(engine::Engine& engine, ServerOptions options);
   ~Server();
   Server(const Server&) = delete;
@@ -66,6 +68,7 @@ class Server {
 
   const Router& router() const { return router_; }
   ApiKeyStore& keys() { return *keys_; }
+  governance::Governance& governance() { return *gov_; }
 
  private:
   explicit Server(engine::Engine& engine, ServerOptions options);
@@ -78,7 +81,7 @@ class Server {
   ServerOptions options_;
   engine::Engine& engine_;
   std::unique_ptr<ApiKeyStore> keys_;
-  std::unique_ptr<privacy::AuditLog> audit_;
+  std::unique_ptr<governance::Governance> gov_;
   std::unique_ptr<AnalyzerPool> analyzers_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<RateLimiter> limiter_;

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "engine/engine.h"
+#include "governance/governance.h"
 #include "privacy/audit_log.h"
 #include "server/analyzer_pool.h"
 #include "server/api_keys.h"
@@ -15,6 +16,9 @@ namespace likeness::server {
 
 struct Services {
   engine::Engine& engine;
+  // Purpose-bound search and verify (opt-outs applied, audited), the ingest policy installed on the
+  // engine, erasure and the privacy stores. Its audit log is the server's audit log.
+  governance::Governance& gov;
   AnalyzerPool& analyzers;
   ApiKeyStore& keys;
   privacy::AuditLog& audit;

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "common/hash.h"
+#include "engine/ingest.h"
 #include "imageio/decode.h"
 
 namespace likeness::server {
@@ -96,7 +97,9 @@ Result<UploadOutcome> IngestOne(engine::Engine& engine, vision::FaceAnalyzer& an
   const float inv = static_cast<float>(1.0 / image->scale);
   const std::string model_id = engine.embedding_model_id();
   std::vector<catalog::FaceRecord> rows;
+  engine::IngestPolicy* policy = engine.ingest_policy();
   for (auto& f : *faces) {
+    if (policy && policy->DropFace(f.embedding)) continue;  // e.g. an opted-out person
     catalog::FaceRecord row;
     row.box = {f.box.x1 * inv, f.box.y1 * inv, f.box.x2 * inv, f.box.y2 * inv};
     for (size_t i = 0; i < row.points.size(); ++i) {
@@ -139,6 +142,9 @@ Result<UploadSummary> IngestUploads(engine::Engine& engine, vision::FaceAnalyzer
                                     std::span<const UploadFile> files,
                                     const UploadPrecheck& precheck) {
   UploadSummary summary;
+  if (engine::IngestPolicy* policy = engine.ingest_policy()) {
+    RETURN_IF_ERROR(policy->AdmitSource(source));  // e.g. a blocked jurisdiction
+  }
   ASSIGN_OR_RETURN(summary.batch_id, engine.catalog().BeginBatch(source.id));
   Status failure;
   for (const UploadFile& file : files) {

@@ -45,9 +45,13 @@ struct UploadSummary {
 // an "error" outcome.
 using UploadPrecheck = std::function<Status(std::span<const uint8_t>)>;
 
-// Ingests the files into `source` as one batch. Per-file failures are outcomes (and batch errors
-// in the catalog), never the call's error; the call fails only when the catalog or index does
-// (IOError, Corruption) or the source does not exist (NotFound).
+// Ingests the files into `source` as one batch, obeying the engine's ingest policy (when one is
+// installed): AdmitSource may refuse the whole batch (its status is returned, e.g.
+// FailedPrecondition for a blocked jurisdiction), DropFace drops faces before they are stored
+// (opt-outs). BatchFinished is not called: the caller audits the batch under its own operator.
+// Per-file failures are outcomes (and batch errors in the catalog), never the call's error; the
+// call fails only when the catalog or index does (IOError, Corruption) or the source does not
+// exist (NotFound).
 Result<UploadSummary> IngestUploads(engine::Engine& engine, vision::FaceAnalyzer& analyzer,
                                     const catalog::SourceRecord& source,
                                     std::span<const UploadFile> files,

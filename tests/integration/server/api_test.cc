@@ -3,6 +3,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "common/hash.h"
+#include "governance/optout.h"
 #include "privacy/audit_log.h"
 #include "server_fixture.h"
 
@@ -90,7 +91,7 @@ TEST_F(ApiTest, SearchFindsTheSamePersonInAnotherPhotoAndIsAudited) {
   ASSERT_NE(found, nullptr);
   EXPECT_EQ(found->operator_id, "search-key");
   EXPECT_EQ(found->purpose, "integration test");
-  EXPECT_EQ(found->legal_basis, "art6-1-e,art9-2-g");
+  EXPECT_EQ(found->legal_basis, "art6-1-e");
   EXPECT_EQ(found->case_ref, "TEST-1");
   EXPECT_EQ(found->probe_hash,
             Sha256Hex({reinterpret_cast<const uint8_t*>(probe.data()), probe.size()}));
@@ -415,6 +416,87 @@ TEST_F(ApiTest, TheWebAppIsServedFromTheBinary) {
   auto missing = Client()->Get("/app/nothing-here.js");
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
+}
+
+}  // namespace
+}  // namespace likeness::server::testing
+
+namespace likeness::server::testing {
+namespace {
+
+// Its own data folder: opting a person out erases their faces.
+TEST(GovernedApiTest, OptedOutPeopleAreNeitherFoundNorStored) {
+  ASSERT_TRUE(likeness::testing::ModelDir() && likeness::testing::DemoPhotoDir());
+  likeness::testing::TempDir dir;
+  engine::EngineOptions eo;
+  eo.data_dir = dir.path() / "data";
+  eo.model_dir = *likeness::testing::ModelDir();
+  auto engine = engine::Engine::Open(eo);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  TestServer s(**engine);
+  ASSERT_TRUE(s.ok());
+  auto c = s.Client();
+
+  auto created =
+      c->Post("/api/v1/sources", s.Auth(Role::kIngest),
+              nlohmann::json{
+                  {"name", "press"}, {"legal_basis", "art6-1-e,art9-2-g"}, {"jurisdiction", "DE"}}
+                  .dump(),
+              "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201);
+  const std::string upload =
+      "/api/v1/sources/" + std::to_string(Json(created)["id"].get<int64_t>()) + "/images";
+  auto up = c->Post(upload, s.Auth(Role::kIngest),
+                    httplib::MultipartFormDataItems{FilePart("images", ReadFile(DemoPhoto(3))),
+                                                    FilePart("images", ReadFile(DemoPhoto(4)))});
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 200) << up->body;
+
+  const auto search = [&] {
+    auto r = c->Post(
+        "/api/v1/search", s.Auth(Role::kSearch),
+        Justified({FilePart("image", ReadFile(DemoPhoto(1))), TextPart("largest", "true")}));
+    EXPECT_TRUE(r && r->status == 200);
+    return Json(r);
+  };
+  EXPECT_EQ(search()["faces"][0]["decision"], "match");
+
+  // The person opts out (the privacy officer's CLI path; its API route is still to come).
+  const std::string probe = ReadFile(DemoPhoto(1));
+  auto opted = governance::AddOptOut(s.server().governance(),
+                                     {reinterpret_cast<const uint8_t*>(probe.data()), probe.size()},
+                                     "REQ-1", /*largest=*/true,
+                                     {.operator_id = "dpo",
+                                      .purpose = "opt-out request",
+                                      .legal_basis = "art6-1-c",
+                                      .case_ref = "REQ-1"});
+  ASSERT_TRUE(opted.ok()) << opted.status().ToString();
+
+  EXPECT_EQ(search()["faces"][0]["decision"], "no_match");
+
+  // A new photo of them uploaded later: their face is dropped, the others are stored.
+  cv::Mat photo3 = cv::imread(DemoPhoto(3).string());
+  std::vector<uint8_t> reencoded;
+  ASSERT_TRUE(cv::imencode(".png", photo3, reencoded));
+  const std::string bytes(reencoded.begin(), reencoded.end());
+  auto detected =
+      c->Post("/api/v1/faces", s.Auth(Role::kIngest), {FilePart("image", bytes, "3.png")});
+  ASSERT_TRUE(detected);
+  const int in_photo = static_cast<int>(Json(detected)["faces"].size());
+  auto again = c->Post(upload, s.Auth(Role::kIngest), {FilePart("images", bytes, "3.png")});
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->status, 200) << again->body;
+  EXPECT_EQ(Json(again)["faces"].get<int>(), in_photo - 1);
+  EXPECT_EQ(search()["faces"][0]["decision"], "no_match");
+
+  // Collection in a jurisdiction blocked by policy is refused as a whole.
+  ASSERT_TRUE(s.server().governance().store().Block("DE").ok());
+  auto blocked =
+      c->Post(upload, s.Auth(Role::kIngest), {FilePart("images", ReadFile(DemoPhoto(6)), "6.jpg")});
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ(blocked->status, 409) << blocked->body;
+  EXPECT_EQ(ErrorCode(blocked), "failed_precondition");
 }
 
 }  // namespace

@@ -135,7 +135,7 @@ std::string ErrorCode(const httplib::Result& r) {
 
 httplib::MultipartFormDataItems Justified(httplib::MultipartFormDataItems items) {
   items.push_back(TextPart("purpose", "integration test"));
-  items.push_back(TextPart("legal_basis", "art6-1-e,art9-2-g"));
+  items.push_back(TextPart("legal_basis", "art6-1-e"));
   items.push_back(TextPart("case_ref", "TEST-1"));
   return items;
 }
