@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "engine/search.h"
 #include "openset/calibration_file.h"
+#include "openset/people_store.h"
 #include "openset_cli.h"
 
 namespace likeness::cli {
@@ -35,6 +36,18 @@ void RegisterCalibrate(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       *exit_code = Fail(gallery.status());
       return;
     }
+    // The people clustering, when there is one, serves as weak labels (see calibration.h).
+    const auto data_dir = engine::ResolveDataDir(flags.data_dir);
+    if (std::filesystem::exists(data_dir / openset::kPeopleFileName)) {
+      auto people = openset::PeopleStore::Open(data_dir);
+      auto assigned = people.ok() ? (*people)->Assignments() : people.status();
+      if (!assigned.ok()) {
+        *exit_code = Fail(assigned.status());
+        return;
+      }
+      for (auto& f : *gallery)
+        if (auto it = assigned->find(f.id); it != assigned->end()) f.person = it->second.person;
+    }
     openset::CalibrationOptions options;
     options.seed = *seed;
     auto c = openset::Calibrate(*gallery, options);
@@ -61,9 +74,11 @@ void RegisterCalibrate(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       std::cout << j.dump(2) << "\n";
       return;
     }
-    std::printf("gallery %lld faces, %lld sampled probes, %lld impostor comparisons\n",
-                static_cast<long long>(c->gallery_size), static_cast<long long>(c->probes),
-                static_cast<long long>(c->model.scores));
+    std::printf(
+        "gallery %lld faces, %lld sampled probes, %lld impostor comparisons (%lld same-person "
+        "pairs left out)\n",
+        static_cast<long long>(c->gallery_size), static_cast<long long>(c->probes),
+        static_cast<long long>(c->model.scores), static_cast<long long>(c->excluded_same_person));
     std::printf(
         "threshold for FPIR 1%%: %.3f (empirical %.3f); for FPIR 0.1%%: %.3f (empirical %.3f)\n",
         c->threshold_fpir_1e2, c->empirical_threshold_fpir_1e2, c->threshold_fpir_1e3,

@@ -18,7 +18,7 @@ Result<std::vector<openset::GalleryFace>> LoadGallery(catalog::Catalog& catalog)
   std::vector<openset::GalleryFace> faces;
   RETURN_IF_ERROR(
       catalog.ForEachEmbedding([&](int64_t id, bool searchable, std::span<const float> embedding) {
-        if (searchable) faces.push_back({id, 0, {embedding.begin(), embedding.end()}});
+        if (searchable) faces.push_back({id, 0, 0, {embedding.begin(), embedding.end()}});
         return true;
       }));
   std::vector<int64_t> ids;

@@ -38,12 +38,17 @@ Result<Calibration> Calibrate(const std::vector<GalleryFace>& gallery,
   order.resize(static_cast<size_t>(probes));
 
   std::vector<float> scores, best;
+  int64_t excluded = 0;
   for (int64_t pi : order) {
     const auto& p = gallery[static_cast<size_t>(pi)];
     float top = -2;
     bool any = false;
     for (const auto& g : gallery) {
       if (g.id == p.id || g.image_id == p.image_id) continue;
+      if (p.person != 0 && g.person == p.person) {
+        ++excluded;
+        continue;
+      }
       const float s = Dot(p.embedding, g.embedding);
       scores.push_back(s);
       top = std::max(top, s);
@@ -55,6 +60,7 @@ Result<Calibration> Calibrate(const std::vector<GalleryFace>& gallery,
   Calibration c;
   c.gallery_size = n;
   c.probes = static_cast<int64_t>(best.size());
+  c.excluded_same_person = excluded;
   c.model = std::move(model);
   c.threshold_fpir_1e2 = ThresholdForFpir(c.model, 1e-2, n);
   c.threshold_fpir_1e3 = ThresholdForFpir(c.model, 1e-3, n);

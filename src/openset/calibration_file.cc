@@ -11,6 +11,7 @@ nlohmann::json ToJson(const Calibration& c) {
           {"measured_at", c.measured_at},
           {"gallery_size", c.gallery_size},
           {"probes", c.probes},
+          {"excluded_same_person_pairs", c.excluded_same_person},
           {"threshold_fpir_1e-2", c.threshold_fpir_1e2},
           {"threshold_fpir_1e-3", c.threshold_fpir_1e3},
           {"empirical_threshold_fpir_1e-2", c.empirical_threshold_fpir_1e2},
@@ -20,7 +21,8 @@ nlohmann::json ToJson(const Calibration& c) {
             {"tail_start", c.model.tail_start},
             {"tail_share", c.model.tail_share},
             {"tail_scale", c.model.tail_scale},
-            {"top", c.model.top}}}};
+            {"top", c.model.top},
+            {"body", c.model.body}}}};
 }
 
 Result<Calibration> CalibrationFromJson(const nlohmann::json& j) {
@@ -32,6 +34,7 @@ Result<Calibration> CalibrationFromJson(const nlohmann::json& j) {
     c.measured_at = j.at("measured_at").get<std::string>();
     c.gallery_size = j.at("gallery_size").get<int64_t>();
     c.probes = j.at("probes").get<int64_t>();
+    c.excluded_same_person = j.value("excluded_same_person_pairs", int64_t{0});
     c.threshold_fpir_1e2 = j.at("threshold_fpir_1e-2").get<double>();
     c.threshold_fpir_1e3 = j.at("threshold_fpir_1e-3").get<double>();
     c.empirical_threshold_fpir_1e2 = j.at("empirical_threshold_fpir_1e-2").get<double>();
@@ -42,6 +45,7 @@ Result<Calibration> CalibrationFromJson(const nlohmann::json& j) {
     c.model.tail_share = m.at("tail_share").get<double>();
     c.model.tail_scale = m.at("tail_scale").get<double>();
     c.model.top = m.at("top").get<std::vector<float>>();
+    c.model.body = m.at("body").get<std::vector<float>>();
     return c;
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidArgument(std::string("calibration: ") + e.what());

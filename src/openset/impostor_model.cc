@@ -20,6 +20,11 @@ Result<ImpostorModel> FitImpostorModel(std::span<const float> impostor_scores) {
   m.scores = n;
   m.top.assign(sorted.begin(), sorted.begin() + tail);
   m.tail_start = m.top.back();
+  for (int q = 0; q < kBodyQuantiles; ++q) {
+    const auto i =
+        static_cast<size_t>(std::llround(static_cast<double>(q) * (n - 1) / (kBodyQuantiles - 1)));
+    m.body.push_back(sorted[i]);
+  }
   m.tail_share = static_cast<double>(tail) / static_cast<double>(n);
   double excess = 0;
   for (float s : m.top) excess += s - m.tail_start;
@@ -31,8 +36,16 @@ Result<ImpostorModel> FitImpostorModel(std::span<const float> impostor_scores) {
 double FalseMatchRate(const ImpostorModel& m, double threshold) {
   if (m.scores == 0) return 0;
   if (threshold <= m.tail_start) {
-    // Below the tail the model only knows the tail share; callers use thresholds in the tail.
-    return m.tail_share;
+    // Below the tail: interpolate the sample's quantiles (never below the tail's share).
+    if (m.body.size() < 2) return m.tail_share;
+    const double step = 1.0 / static_cast<double>(m.body.size() - 1);
+    for (size_t i = 1; i < m.body.size(); ++i) {
+      if (threshold < m.body[i]) continue;
+      const double hi = m.body[i - 1], lo = m.body[i];
+      const double f = hi > lo ? (hi - threshold) / (hi - lo) : 1.0;
+      return std::max(m.tail_share, step * (static_cast<double>(i - 1) + std::clamp(f, 0.0, 1.0)));
+    }
+    return 1.0;
   }
   // Exponential tail: P(S >= t) = share * exp(-(t - u) / beta).
   return m.tail_share * std::exp(-(threshold - m.tail_start) / m.tail_scale);

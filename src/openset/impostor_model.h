@@ -25,7 +25,12 @@ struct ImpostorModel {
   double tail_share = 0;   // P(score >= u)
   double tail_scale = 0;   // beta: mean excess over u (exponential tail)
   std::vector<float> top;  // the tail's scores, descending (kept for reports)
+  // Below the tail: the sample's quantiles, body[i] = the score exceeded by i / (kBodyQuantiles-1)
+  // of the sample (descending), interpolated linearly.
+  std::vector<float> body;
 };
+
+inline constexpr int kBodyQuantiles = 101;
 
 // Fits the model. InvalidArgument when fewer than kMinTailScores scores are given.
 Result<ImpostorModel> FitImpostorModel(std::span<const float> impostor_scores);

@@ -80,5 +80,35 @@ TEST(Calibration, SkipsSamePhotoAndRoundTripsThroughTheFile) {
   EXPECT_EQ(Calibrate({gallery[0]}).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(Calibration, PeopleAsWeakLabelsRemoveMatesFromTheImpostorTail) {
+  // 30 people with 5 near-identical photos each: without labels the mates fill the tail.
+  std::mt19937 rng(9);
+  std::normal_distribution<float> d;
+  std::vector<GalleryFace> gallery;
+  for (int person = 0; person < 30; ++person) {
+    std::vector<float> base(32);
+    for (auto& x : base) x = d(rng);
+    for (int photo = 0; photo < 5; ++photo) {
+      GalleryFace f;
+      f.id = person * 5 + photo;
+      f.image_id = f.id;
+      f.embedding = base;
+      for (auto& x : f.embedding) x += 0.1f * d(rng);
+      double n = 0;
+      for (float x : f.embedding) n += x * x;
+      for (auto& x : f.embedding) x = static_cast<float>(x / std::sqrt(n));
+      gallery.push_back(f);
+    }
+  }
+  auto blind = Calibrate(gallery);
+  for (auto& f : gallery) f.person = 1 + f.id / 5;
+  auto labelled = Calibrate(gallery);
+  ASSERT_TRUE(blind.ok() && labelled.ok());
+  EXPECT_EQ(blind->excluded_same_person, 0);
+  EXPECT_GT(labelled->excluded_same_person, 0);
+  EXPECT_GT(blind->threshold_fpir_1e2, 0.9);  // mates taken for impostors
+  EXPECT_LT(labelled->threshold_fpir_1e2, 0.8);
+}
+
 }  // namespace
 }  // namespace likeness::openset
