@@ -1,5 +1,7 @@
 #include "index/faiss_index.h"
 
+#include "index/exact_index.h"
+
 #include <faiss/IVFlib.h>
 #include <faiss/IndexFlatCodes.h>
 #include <faiss/IndexHNSW.h>
@@ -317,6 +319,7 @@ Status FaissVectorIndex::Save(const std::filesystem::path& path, uint64_t genera
 }
 
 Result<std::unique_ptr<VectorIndex>> CreateIndex(std::string_view factory, int dim) {
+  if (IsExactFactory(factory)) return CreateExactIndex(factory, dim);
   ASSIGN_OR_RETURN(std::unique_ptr<faiss::Index> inner, MakeInnerIndex(factory, dim));
   ASSIGN_OR_RETURN(std::unique_ptr<faiss::IndexIDMap2> map, WrapInIdMap(std::move(inner)));
   return std::unique_ptr<VectorIndex>(
@@ -324,6 +327,7 @@ Result<std::unique_ptr<VectorIndex>> CreateIndex(std::string_view factory, int d
 }
 
 Result<LoadedIndex> LoadIndex(const std::filesystem::path& path) {
+  if (LooksLikeExactStoreFile(path)) return LoadExactIndex(path);
   ASSIGN_OR_RETURN(IndexFileContents contents, ReadIndexFile(path));
   const auto corrupt = [&](const std::string& what) {
     return Status::Corruption(path.string() + ": " + what);
