@@ -247,5 +247,36 @@ TEST_F(CliTest, KillDuringIngestLosesNothingAndDuplicatesNothing) {
   EXPECT_EQ(st["faces"].get<int64_t>() % 6, 0);
 }
 
+TEST_F(CliTest, ReembedMigratesTheCatalogAndBack) {
+  const fs::path src = tmp_.path() / "two";
+  fs::create_directories(src);
+  fs::copy_file(demo_ / "sample1.jpg", src / "sample1.jpg");
+  fs::copy_file(demo_ / "sample3.jpg", src / "sample3.jpg");
+  ASSERT_EQ(L(Declared({"ingest", src.string()})).exit_code, 0);
+  auto st = nlohmann::json::parse(L({"stats", "--json"}).out);
+  const std::string base_model = st["model_id"];
+  const int64_t faces = st["faces"];
+  ASSERT_FALSE(base_model.empty());
+
+  auto r = L({"reembed", "--flip", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto report = nlohmann::json::parse(r.out);
+  EXPECT_EQ(report["model_id"], base_model + "+flip");
+  EXPECT_EQ(report["faces_updated"], faces);
+  st = nlohmann::json::parse(L({"stats", "--json"}).out);
+  EXPECT_EQ(st["model_id"], base_model + "+flip");
+  EXPECT_EQ(st["index"]["vectors"], st["searchable_faces"]);
+  // The engine follows the catalog's model: search still finds the photo's own faces.
+  r = L(Justified({"search", (demo_ / "sample1.jpg").string(), "--largest", "--json"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GT(nlohmann::json::parse(r.out)["faces"][0]["matches"][0]["score"].get<double>(), 0.99);
+
+  // The originals changed on disk: reembed reports them and leaves the catalog as it was.
+  std::ofstream(src / "sample3.jpg", std::ios::app) << "changed";
+  r = L({"reembed", "--no-flip", "--json"});
+  EXPECT_EQ(r.exit_code, 6) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["images_unreachable"].size(), 1u);
+}
+
 }  // namespace
 }  // namespace likeness
