@@ -31,6 +31,18 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call);
 Result<Reply> HandleGetImage(Services& s, const Call& call);
 Result<Reply> HandleGetFaceCrop(Services& s, const Call& call);
 
+// handlers_privacy.cc
+Result<Reply> HandleSubjectAccess(Services& s, const Call& call);
+Result<Reply> HandleAddOptOut(Services& s, const Call& call);
+Result<Reply> HandleListOptOuts(Services& s, const Call& call);
+Result<Reply> HandleWithdrawOptOut(Services& s, const Call& call);
+Result<Reply> HandlePreviewErasure(Services& s, const Call& call);
+Result<Reply> HandleExecuteErasure(Services& s, const Call& call);
+
+// handlers_audit.cc
+Result<Reply> HandleAuditEntries(Services& s, const Call& call);
+Result<Reply> HandleAuditVerify(Services& s, const Call& call);
+
 // handlers_web.cc
 Result<Reply> HandleWebIndex(Services& s, const Call& call);
 Result<Reply> HandleWebAsset(Services& s, const Call& call);

@@ -88,6 +88,7 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call) {
 
   auto lease = s.analyzers.Acquire(s.options.analyzer_wait);
   if (!lease.ok()) return BusyReply();
+  std::shared_lock store_lock(s.store_mu);  // no erasure sweeps stored copies meanwhile
   ASSIGN_OR_RETURN(UploadSummary summary, IngestUploads(s.engine, **lease, source, files,
                                                         [&s](std::span<const uint8_t> b) {
                                                           return CheckImageHeader(s, b);

@@ -14,6 +14,7 @@
 #include "server/rate_limit.h"
 #include "server/routes.h"
 #include "server/services.h"
+#include "server/upload_ingest.h"
 
 namespace likeness::server {
 namespace {
@@ -101,8 +102,15 @@ Result<std::unique_ptr<Server>> Server::Create(engine::Engine& engine, ServerOpt
   s->metrics_ = std::make_unique<Metrics>();
   s->limiter_ = std::make_unique<RateLimiter>();
   s->router_ = BuildRouter();
-  s->services_ = std::unique_ptr<Services>(new Services{
-      engine, *s->gov_, *s->analyzers_, *s->keys_, s->gov_->audit(), *s->metrics_, s->options_});
+  s->services_ = std::unique_ptr<Services>(new Services{engine, *s->gov_, *s->analyzers_, *s->keys_,
+                                                        s->gov_->audit(), *s->metrics_, s->options_,
+                                                        s->store_mu_});
+  // Stored upload copies whose image was erased (by the CLI, or before a crash) go now.
+  if (auto swept = SweepUploads(engine, /*exclusive=*/true); !swept.ok()) {
+    s->options_.log("upload sweep: " + swept.status().ToString());
+  } else if (*swept > 0) {
+    s->options_.log("upload sweep: removed " + std::to_string(*swept) + " orphaned file(s)");
+  }
   s->Install();
   return s;
 }

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 
 #include "engine/engine.h"
 #include "likeness/status.h"
@@ -90,6 +91,7 @@ class Server {
   std::unique_ptr<httplib::Server> http_;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
+  std::shared_mutex store_mu_;
 };
 
 }  // namespace likeness::server

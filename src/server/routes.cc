@@ -43,6 +43,19 @@ Router BuildRouter() {
   add("GET", "/api/v1/images/{id}", kRoles, see_faces, HandleGetImage);
   add("GET", "/api/v1/faces/{id}/crop", kRoles, see_faces, HandleGetFaceCrop);
 
+  // Privacy officer: subject access, opt-out, erasure (preview, then execute with a receipt).
+  const RoleSet privacy = {kAdmin, kPrivacy};
+  add("POST", "/api/v1/access", kRoles, privacy, HandleSubjectAccess);
+  add("POST", "/api/v1/optouts", kRoles, privacy, HandleAddOptOut);
+  add("GET", "/api/v1/optouts", kRoles, privacy, HandleListOptOuts);
+  add("POST", "/api/v1/optouts/{ref}/withdraw", kRoles, privacy, HandleWithdrawOptOut);
+  add("POST", "/api/v1/erasures/preview", kRoles, privacy, HandlePreviewErasure);
+  add("POST", "/api/v1/erasures", kRoles, privacy, HandleExecuteErasure);
+
+  // Auditor: the audit chain and its verification.
+  add("GET", "/api/v1/audit", kRoles, {kAdmin, kAuditor}, HandleAuditEntries);
+  add("GET", "/api/v1/audit/verify", kRoles, {kAdmin, kAuditor}, HandleAuditVerify);
+
   // The web app (public files; it asks for a key and sends it with every API call).
   add("GET", "/", kPublic, {}, HandleWebIndex, /*in_api=*/false);
   add("GET", "/app/{file}", kPublic, {}, HandleWebAsset, /*in_api=*/false);

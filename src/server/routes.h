@@ -5,8 +5,7 @@
 
 namespace likeness::server {
 
-// Every route the server serves, with the roles each admits. Privacy routes (erasure, subject
-// access, opt-out) and audit routes join this table when the privacy module's commands land.
+// Every route the server serves, with the roles each admits.
 Router BuildRouter();
 
 }  // namespace likeness::server

@@ -2,6 +2,7 @@
 // outlives every request.
 #pragma once
 
+#include <shared_mutex>
 #include <string_view>
 
 #include "engine/engine.h"
@@ -24,6 +25,9 @@ struct Services {
   privacy::AuditLog& audit;
   Metrics& metrics;
   const ServerOptions& options;
+  // Uploads hold it shared; erasures and opt-outs exclusively (governance runs one erasure at a
+  // time per data folder, and the sweep of stored copies must not race an upload's commit).
+  std::shared_mutex& store_mu;
 
   void Log(std::string_view line) const { options.log(line); }
 };

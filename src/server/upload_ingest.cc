@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
@@ -175,6 +176,46 @@ Result<UploadSummary> IngestUploads(engine::Engine& engine, vision::FaceAnalyzer
   RETURN_IF_ERROR(failure);
   if (summary.images > 0) RETURN_IF_ERROR(engine.SaveIndex());
   return summary;
+}
+
+Result<int64_t> SweepUploads(engine::Engine& engine, bool exclusive) {
+  // A file this young may belong to an upload between writing its copy and committing its row.
+  constexpr auto kGrace = std::chrono::minutes(2);
+  const fs::path root = engine.options().data_dir / "uploads";
+  std::error_code ec;
+  if (!fs::exists(root, ec)) return int64_t{0};
+  std::vector<fs::path> orphans;
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    const fs::path path = it->path();
+    if (!exclusive) {
+      std::error_code tec;
+      const auto written = fs::last_write_time(path, tec);
+      if (tec || fs::file_time_type::clock::now() - written < kGrace) continue;
+    }
+    const std::string name = path.filename().string();
+    bool orphan = false;
+    if (name.starts_with(".")) {
+      orphan = exclusive;  // an unfinished write
+    } else {
+      const std::string hash = name.substr(0, name.find('.'));
+      ASSIGN_OR_RETURN(std::optional<int64_t> id, engine.catalog().FindImageByHash(hash));
+      if (!id) {
+        orphan = true;
+      } else {
+        ASSIGN_OR_RETURN(catalog::ImageRecord image, engine.catalog().GetImage(*id));
+        orphan = fs::path(image.path) != fs::absolute(path).lexically_normal();
+      }
+    }
+    if (orphan) orphans.push_back(path);
+  }
+  if (ec) return Status::IOError("cannot sweep " + root.string() + ": " + ec.message());
+  int64_t removed = 0;
+  for (const auto& path : orphans) {
+    if (fs::remove(path, ec)) ++removed;
+  }
+  return removed;
 }
 
 }  // namespace likeness::server

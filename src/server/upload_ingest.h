@@ -57,4 +57,12 @@ Result<UploadSummary> IngestUploads(engine::Engine& engine, vision::FaceAnalyzer
                                     std::span<const UploadFile> files,
                                     const UploadPrecheck& precheck = {});
 
+// Removes stored upload copies that no image row points at any more (erased images: governance
+// erases catalog rows, not files; or a crash between writing a file and committing its row).
+// Returns how many files were removed. With `exclusive` (the caller guarantees no upload is
+// running: at startup, or holding the server's store lock exclusively) every orphan goes,
+// temporary files of unfinished writes included; otherwise files younger than two minutes are left
+// alone (they may belong to an upload about to commit). Errors: IOError listing the folder.
+Result<int64_t> SweepUploads(engine::Engine& engine, bool exclusive);
+
 }  // namespace likeness::server

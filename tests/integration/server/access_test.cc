@@ -1,8 +1,10 @@
 // Access control: every route with every role (2xx or 403), without a key (401), with a bad or
 // revoked key (401); rate limits per key, per address, for failed authentications and for the
 // selfcheck role (429); and a graceful stop that finishes the request in flight.
+#include <map>
 #include <set>
 
+#include "common/hash.h"
 #include "server/api_keys.h"
 #include "server_fixture.h"
 
@@ -10,6 +12,13 @@ namespace likeness::server::testing {
 namespace {
 
 class AccessTest : public ServerTest {};
+
+int64_t ImageIdOfSample(int sample) {
+  const std::string bytes = ReadFile(DemoPhoto(sample));
+  auto id = ServerTest::Engine().catalog().FindImageByHash(
+      Sha256Hex({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}));
+  return id.ok() && id->has_value() ? **id : 0;
+}
 
 using Send = std::function<httplib::Result(httplib::Client&, const httplib::Headers&, Role)>;
 
@@ -20,13 +29,15 @@ struct Case {
 };
 
 // The policy, written out independently of routes.cc: if either changes alone, this test fails.
-std::vector<Case> Matrix(int64_t source_id, int64_t image_id, int64_t face_id) {
+std::vector<Case> Matrix(int64_t source_id, int64_t image_id, int64_t face_id,
+                         std::map<Role, int64_t> erasable_faces) {
   using enum Role;
   const RoleSet staff = {kAdmin, kIngest, kSearch, kAuditor, kPrivacy};
   const RoleSet see_faces = {kAdmin, kSearch, kPrivacy};
   const std::string probe = ReadFile(DemoPhoto(1));
   const std::string other = ReadFile(DemoPhoto(4));
   const std::string upload = ReadFile(DemoPhoto(5));
+  const std::string stranger = ReadFile(DemoPhoto(6));  // nobody held: an opt-out erases nothing
   const auto get = [](std::string path) {
     return [path](httplib::Client& c, const httplib::Headers& h, Role) { return c.Get(path, h); };
   };
@@ -80,6 +91,51 @@ std::vector<Case> Matrix(int64_t source_id, int64_t image_id, int64_t face_id) {
       {"GET", "/api/v1/images/{id}", see_faces, get("/api/v1/images/" + std::to_string(image_id))},
       {"GET", "/api/v1/faces/{id}/crop", see_faces,
        get("/api/v1/faces/" + std::to_string(face_id) + "/crop")},
+      // Privacy and audit (last: they change what is held).
+      {"POST",
+       "/api/v1/access",
+       {kAdmin, kPrivacy},
+       [probe](httplib::Client& c, const httplib::Headers& h, Role) {
+         return c.Post("/api/v1/access", h,
+                       Justified({FilePart("image", probe), TextPart("largest", "true")}));
+       }},
+      {"POST",
+       "/api/v1/optouts",
+       {kAdmin, kPrivacy},
+       [stranger](httplib::Client& c, const httplib::Headers& h, Role role) {
+         return c.Post(
+             "/api/v1/optouts", h,
+             Justified({FilePart("image", stranger), TextPart("largest", "true"),
+                        TextPart("request_ref", "matrix-" + std::string(RoleName(role)))}));
+       }},
+      {"GET", "/api/v1/optouts", {kAdmin, kPrivacy}, get("/api/v1/optouts")},
+      {"POST",
+       "/api/v1/optouts/{ref}/withdraw",
+       {kAdmin, kPrivacy},
+       [](httplib::Client& c, const httplib::Headers& h, Role role) {
+         return c.Post("/api/v1/optouts/matrix-" + std::string(RoleName(role)) + "/withdraw", h,
+                       JustifiedJson({}).dump(), "application/json");
+       }},
+      {"POST",
+       "/api/v1/erasures/preview",
+       {kAdmin, kPrivacy},
+       [](httplib::Client& c, const httplib::Headers& h, Role) {
+         return c.Post("/api/v1/erasures/preview", h,
+                       nlohmann::json{{"by", "jurisdiction"}, {"value", "DE"}}.dump(),
+                       "application/json");
+       }},
+      {"POST",
+       "/api/v1/erasures",
+       {kAdmin, kPrivacy},
+       [erasable_faces](httplib::Client& c, const httplib::Headers& h, Role role) {
+         const auto it = erasable_faces.find(role);
+         const int64_t face = it == erasable_faces.end() ? 1 : it->second;
+         return c.Post("/api/v1/erasures", h,
+                       JustifiedJson({{"by", "face"}, {"value", std::to_string(face)}}).dump(),
+                       "application/json");
+       }},
+      {"GET", "/api/v1/audit", {kAdmin, kAuditor}, get("/api/v1/audit?limit=5")},
+      {"GET", "/api/v1/audit/verify", {kAdmin, kAuditor}, get("/api/v1/audit/verify")},
       {"GET", "/", {}, get("/")},
       {"GET", "/app/{file}", {}, get("/app/index.html")},
   };
@@ -91,7 +147,12 @@ TEST_F(AccessTest, EveryRouteWithEveryRole) {
   ASSERT_TRUE(images.ok());
   ASSERT_FALSE(images->empty());
   const auto& face = (*images)[0];
-  const auto cases = Matrix(face.source.id, face.image.id, face.face.id);
+  // Two faces of sample4 for the two roles allowed to erase.
+  auto sample4 = Engine().catalog().GetFacesOfImage(ImageIdOfSample(4), false);
+  ASSERT_TRUE(sample4.ok());
+  ASSERT_GE(sample4->size(), 2u);
+  const auto cases = Matrix(face.source.id, face.image.id, face.face.id,
+                            {{Role::kAdmin, (*sample4)[0].id}, {Role::kPrivacy, (*sample4)[1].id}});
 
   // The matrix covers exactly the routes the server registered.
   std::set<std::pair<std::string, std::string>> registered, covered;

@@ -1,6 +1,5 @@
 #include "server_fixture.h"
 
-#include <atomic>
 #include <fstream>
 #include <sstream>
 
@@ -48,13 +47,14 @@ std::unique_ptr<httplib::Client> TestServer::Client() const {
 
 std::string TestServer::Key(Role role) {
   if (auto it = keys_.find(role); it != keys_.end()) return it->second;
-  // Servers of one process share the data folder (and key store): the first one's keys are
-  // "<role>-key", later ones add their port.
-  static std::atomic<int> servers_with_keys{0};
-  if (key_suffix_.empty()) {
-    key_suffix_ = servers_with_keys.fetch_add(1) == 0 ? "-key" : "-key-" + std::to_string(port());
+  // Servers over one data folder share its key store (and names are never reused): the first
+  // server's keys are "<role>-key", a later one's add its port.
+  std::string name = std::string(RoleName(role)) + "-key";
+  if (auto all = server_->keys().List(); all.ok()) {
+    for (const auto& k : *all) {
+      if (k.name == name) name += "-" + std::to_string(port());
+    }
   }
-  const std::string name = std::string(RoleName(role)) + key_suffix_;
   auto made = server_->keys().Create(name, role, "");
   EXPECT_TRUE(made.ok()) << made.status().ToString();
   if (!made.ok()) return "";
@@ -138,6 +138,13 @@ httplib::MultipartFormDataItems Justified(httplib::MultipartFormDataItems items)
   items.push_back(TextPart("legal_basis", "art6-1-e"));
   items.push_back(TextPart("case_ref", "TEST-1"));
   return items;
+}
+
+nlohmann::json JustifiedJson(nlohmann::json body) {
+  body["purpose"] = "integration test";
+  body["legal_basis"] = "art6-1-c";
+  body["case_ref"] = "TEST-1";
+  return body;
 }
 
 httplib::MultipartFormData FilePart(const std::string& name, const std::string& bytes,

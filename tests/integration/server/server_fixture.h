@@ -42,7 +42,6 @@ class TestServer {
   std::unique_ptr<Server> server_;
   std::thread thread_;
   std::map<Role, std::string> keys_;
-  std::string key_suffix_;
 };
 
 // The suite's shared data folder, engine and server (one per test process: ctest runs each test in
@@ -77,6 +76,8 @@ nlohmann::json Json(const httplib::Result& r);
 std::string ErrorCode(const httplib::Result& r);
 // Multipart fields for a search or verify with a valid justification.
 httplib::MultipartFormDataItems Justified(httplib::MultipartFormDataItems items);
+// A JSON body with a valid justification added.
+nlohmann::json JustifiedJson(nlohmann::json body);
 httplib::MultipartFormData FilePart(const std::string& name, const std::string& bytes,
                                     const std::string& filename = "photo.jpg");
 httplib::MultipartFormData TextPart(const std::string& name, const std::string& value);
