@@ -108,11 +108,19 @@ nlohmann::json ToJson(const engine::SearchResponse& r) {
                      {"decision", f.matched ? "match" : "no_match"},
                      {"matches", matches}});
   }
-  return {{"probe_sha256", r.probe_sha256},
-          {"width", r.width},
-          {"height", r.height},
-          {"threshold", r.threshold},
-          {"faces", faces}};
+  nlohmann::json j = {{"probe_sha256", r.probe_sha256},
+                      {"width", r.width},
+                      {"height", r.height},
+                      {"threshold", r.threshold},
+                      {"gallery_size", r.gallery_size},
+                      {"faces", faces}};
+  // null until `likeness calibrate` has measured the catalog's impostor scores.
+  j["expected_false_matches"] =
+      r.expected_false_matches < 0 ? nlohmann::json() : nlohmann::json(r.expected_false_matches);
+  j["fpir"] = r.false_positive_identification_rate < 0
+                  ? nlohmann::json()
+                  : nlohmann::json(r.false_positive_identification_rate);
+  return j;
 }
 
 }  // namespace likeness::cli

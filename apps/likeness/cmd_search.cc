@@ -57,6 +57,17 @@ void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     }
     std::printf("probe %s (%dx%d): %zu face(s); decision threshold %.2f\n", args->image.c_str(),
                 r->width, r->height, r->faces.size(), r->threshold);
+    if (r->expected_false_matches >= 0) {
+      std::printf(
+          "gallery %lld faces: a stranger's search is expected to raise %.3f false matches "
+          "(FPIR %.2f%%)\n",
+          static_cast<long long>(r->gallery_size), r->expected_false_matches,
+          100 * r->false_positive_identification_rate);
+    } else {
+      std::printf(
+          "gallery %lld faces (run `likeness calibrate` to report expected false matches)\n",
+          static_cast<long long>(r->gallery_size));
+    }
     for (size_t i = 0; i < r->faces.size(); ++i) {
       const auto& f = r->faces[i];
       std::printf("face %zu at (%.0f,%.0f %.0fx%.0f): %s\n", i + 1, f.box.x1, f.box.y1,

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "common/hash.h"
+#include "openset/calibration_file.h"
+#include "openset/impostor_model.h"
 
 namespace likeness::engine {
 
@@ -66,6 +68,13 @@ Result<SearchResponse> SearchProbe(Engine& engine, vision::FaceAnalyzer& analyze
   ASSIGN_OR_RETURN(SearchResponse response,
                    AnalyzeProbe(engine, analyzer, bytes, options.largest_only));
   response.threshold = options.match_threshold;
+  response.gallery_size = engine.index().size();
+  if (auto calibration = openset::LoadCalibration(engine.options().data_dir); calibration.ok()) {
+    response.expected_false_matches = openset::ExpectedFalseMatches(
+        calibration->model, options.match_threshold, response.gallery_size);
+    response.false_positive_identification_rate = openset::FalsePositiveIdentificationRate(
+        calibration->model, options.match_threshold, response.gallery_size);
+  }
   for (auto& face : response.faces) {
     ASSIGN_OR_RETURN(face.matches, SearchEmbedding(engine, face.embedding, options));
     face.matched = !face.matches.empty() && face.matches.front().is_match;

@@ -38,10 +38,15 @@ struct ProbeFace {
 };
 
 struct SearchResponse {
-  std::string
-      probe_sha256;  // of the probe bytes (audit uses this; the probe itself is never stored)
+  // Of the probe bytes (audit uses this; the probe itself is never stored).
+  std::string probe_sha256;
   int width = 0, height = 0;
   float threshold = kDefaultMatchThreshold;
+  int64_t gallery_size = 0;  // searchable faces in the index when the search ran
+  // From `likeness calibrate` (negative when the catalog was never calibrated): how many false
+  // matches one stranger's search is expected to raise at `threshold` over this gallery, and the
+  // chance it raises any (FPIR).
+  double expected_false_matches = -1, false_positive_identification_rate = -1;
   std::vector<ProbeFace> faces;  // largest first
 };
 

@@ -147,6 +147,8 @@ TEST_F(CliTest, IngestSearchVerifyFacesStatsJson) {
   ASSERT_GE(s["faces"].size(), 3u);
   const auto& best = s["faces"][0]["matches"][0];
   EXPECT_EQ(s["faces"][0]["decision"], "match");
+  EXPECT_GT(s["gallery_size"].get<int64_t>(), 0);
+  EXPECT_TRUE(s["expected_false_matches"].is_null());  // not calibrated yet
   EXPECT_GT(best["score"].get<double>(), 0.99);
   EXPECT_EQ(best["legal_basis"], "art6-1-e");
   EXPECT_EQ(best["art9_condition"], "art9-2-g");
