@@ -4,6 +4,8 @@ import { Api } from './api.js';
 import { initSearch } from './search.js';
 import { initIngest } from './ingest.js';
 import { initStats } from './stats.js';
+import { initAudit } from './audit.js';
+import { initPrivacy } from './privacy.js';
 
 const KEY_STORAGE = 'likeness.key';
 const $ = (id) => document.getElementById(id);
@@ -89,6 +91,8 @@ function init() {
   state.screens.search = initSearch(ctx);
   state.screens.ingest = initIngest(ctx);
   state.screens.stats = initStats(ctx);
+  state.screens.audit = initAudit(ctx);
+  state.screens.privacy = initPrivacy(ctx);
   $('login-form').addEventListener('submit', (e) => {
     e.preventDefault();
     signIn($('login-key').value.trim(), false);

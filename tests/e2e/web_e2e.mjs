@@ -2,7 +2,9 @@
 // Debian's chromium driven by playwright-core. Signs in with an admin key, declares a source and
 // uploads three demo photos on the Ingest screen, searches sample1.jpg on the Search screen and
 // expects the same person's photo (sample3.jpg) ranked first with a match, opens it with the face
-// boxed, checks Stats, and checks that the page made no request outside the server.
+// boxed, checks Stats, finds the search in the Audit screen and verifies the chain, runs a subject
+// access and erasure on the Privacy screen (receipt shown and downloaded), sees the person no longer
+// found, and checks that the page made no request outside the server.
 // Screenshots of each screen go to test-output/e2e/.
 //
 // Usage: node web_e2e.mjs [path/to/likeness]   (default: build/apps/likeness/likeness)
@@ -76,8 +78,9 @@ async function main() {
 
     // Ingest: declare a source, upload three photos.
     await page.getByRole('link', { name: 'Ingest' }).click();
-    await page.getByLabel('Name').fill('e2e-press');
-    await page.getByLabel('Jurisdiction (ISO country code)').fill('DE');
+    const ingest = page.locator('#screen-ingest');
+    await ingest.getByLabel('Name', { exact: true }).fill('e2e-press');
+    await ingest.getByLabel('Jurisdiction (ISO country code)').fill('DE');
     await page.getByRole('button', { name: 'Declare source' }).click();
     await page.getByText('Source “e2e-press” declared').waitFor();
     await page.locator('#upload-files').setInputFiles(
@@ -89,8 +92,9 @@ async function main() {
     // Search sample1: the largest face is the person in sample3.
     await page.getByRole('link', { name: 'Search' }).click();
     await page.locator('#search-image').setInputFiles(join(demo, 'sample1.jpg'));
-    await page.getByLabel(/^Purpose/).fill('e2e test of the web app');
-    await page.getByLabel(/^Case reference/).fill('E2E-1');
+    const search = page.locator('#screen-search');
+    await search.getByLabel(/^Purpose/).fill('e2e test of the web app');
+    await search.getByLabel(/^Case reference/).fill('E2E-1');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByText(/^Search done/).waitFor();
     const first = page.locator('#results li.result').first();
@@ -122,10 +126,49 @@ async function main() {
     assert.equal(await page.locator('#stats dt:text-is("Images") + dd').innerText(), '3');
     await page.screenshot({ path: join(shots, '05-stats.png') });
 
+    // Audit: the search is on record under the key's name, and the chain verifies.
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('button', { name: 'Verify the chain' }).click();
+    await page.getByText(/^Intact: \d+ record/).waitFor();
+    await page.locator('#screen-audit').getByLabel('Action').selectOption('search');
+    await page.getByRole('button', { name: 'Show' }).click();
+    const row = page.locator('#audit-table tbody tr').first();
+    await row.waitFor();
+    assert.match(await row.innerText(), /e2e-admin\s+search\s+e2e test of the web app/);
+    await page.screenshot({ path: join(shots, '06-audit.png'), fullPage: true });
+
+    // Privacy: subject access for the person in sample1, erase what is held, get the receipt.
+    await page.getByRole('link', { name: 'Privacy' }).click();
+    const privacy = page.locator('#screen-privacy');
+    await privacy.getByLabel(/^Purpose/).fill('erasure request of the person in sample1');
+    await privacy.getByLabel(/^Case reference/).fill('DSR-E2E-1');
+    await page.locator('#access-image').setInputFiles(join(demo, 'sample1.jpg'));
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.getByText(/held face\(s\) match this person/).waitFor();
+    await page.screenshot({ path: join(shots, '07-privacy-access.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Preview erasure of the selected faces' }).click();
+    await page.getByText(/^This erases \d+ face/).waitFor();
+    await page.getByRole('button', { name: 'Erase now' }).click();
+    await page.getByText(/^Erased \d+ face/).waitFor();
+    const receipt = JSON.parse(await page.locator('#receipt-json').innerText());
+    assert.equal(receipt.receipt, 'likeness-erasure-v1');
+    assert.ok(receipt.faces_removed >= 1);
+    assert.equal(receipt.operator, 'e2e-admin');
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download the receipt' }).click();
+    assert.match((await download).suggestedFilename(), /^erasure-receipt-\d+\.json$/);
+    await page.screenshot({ path: join(shots, '08-privacy-receipt.png'), fullPage: true });
+
+    // The erased person is no longer found.
+    await page.getByRole('link', { name: 'Search' }).click();
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText(/^Search done: \d+ face\(s\), 0 with a match/).waitFor();
+    await page.screenshot({ path: join(shots, '09-search-after-erasure.png'), fullPage: true });
+
     // Narrow screens.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('link', { name: 'Search' }).click();
-    await page.screenshot({ path: join(shots, '06-search-mobile.png'), fullPage: true });
+    await page.screenshot({ path: join(shots, '10-search-mobile.png'), fullPage: true });
 
     assert.deepEqual(outside, [], 'the page made requests outside the server');
     assert.deepEqual(errors, [], 'the page threw errors');
