@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "testing/cli_runner.h"
 #include "testing/test_env.h"
 
 namespace likeness {
@@ -17,35 +18,10 @@ namespace {
 namespace fs = std::filesystem;
 using likeness::testing::TempDir;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out, err;
-};
+using RunResult = likeness::testing::CliResult;
 
 RunResult RunCli(const std::vector<std::string>& args, const fs::path& tmp) {
-  const fs::path out = tmp / "stdout.txt", err = tmp / "stderr.txt";
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    std::string bin = LIKENESS_CLI;
-    argv.push_back(bin.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    FILE* o = freopen(out.c_str(), "w", stdout);
-    FILE* e = freopen(err.c_str(), "w", stderr);
-    (void)o, (void)e;
-    execv(bin.c_str(), argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::ifstream fo(out), fe(err);
-  r.out.assign(std::istreambuf_iterator<char>(fo), {});
-  r.err.assign(std::istreambuf_iterator<char>(fe), {});
-  return r;
+  return likeness::testing::RunProgram(LIKENESS_CLI, args, tmp);
 }
 
 class GovernanceCliTest : public ::testing::Test {
