@@ -113,8 +113,8 @@ void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     PrintStages(r->stages);
   });
 
-  auto* speed =
-      bench->add_subcommand("speed", "pipeline throughput (decode, detect, landmarks, align, embed)");
+  auto* speed = bench->add_subcommand(
+      "speed", "pipeline throughput (decode, detect, landmarks, align, embed)");
   speed->add_option("--list", args->pairs, "file with one image path per line")->required();
   speed->add_option("--jobs", args->jobs, "worker threads")->capture_default_str();
   speed->add_flag("--json", args->json, "JSON output");

@@ -12,10 +12,9 @@ using Clock = std::chrono::steady_clock;
 Result<StageReport> MeasureThroughput(const std::vector<std::filesystem::path>& files,
                                       const EmbedOptions& options) {
   ASSIGN_OR_RETURN(auto manifest, vision::BuiltinManifest());
-  ASSIGN_OR_RETURN(auto models,
-                   vision::LoadVerifiedModels(manifest, options.model_dir.empty()
-                                                            ? vision::DefaultModelDir()
-                                                            : options.model_dir));
+  ASSIGN_OR_RETURN(auto models, vision::LoadVerifiedModels(manifest, options.model_dir.empty()
+                                                                         ? vision::DefaultModelDir()
+                                                                         : options.model_dir));
   const int jobs = std::max(1, options.jobs);
   std::vector<std::unique_ptr<vision::FaceAnalyzer>> analyzers;
   for (int i = 0; i < jobs; ++i) {
@@ -37,8 +36,10 @@ Result<StageReport> MeasureThroughput(const std::vector<std::filesystem::path>& 
         continue;
       }
       auto faces = analyzer->Analyze(image->bgr, options.analyze);
-      if (!faces.ok()) ++failed;
-      else if (faces->empty()) ++no_face;
+      if (!faces.ok())
+        ++failed;
+      else if (faces->empty())
+        ++no_face;
     }
   };
   {

@@ -1,7 +1,5 @@
 #include "index/faiss_index.h"
 
-#include "index/exact_index.h"
-
 #include <faiss/IVFlib.h>
 #include <faiss/IndexFlatCodes.h>
 #include <faiss/IndexHNSW.h>
@@ -22,6 +20,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "index/exact_index.h"
 #include "index/factory.h"
 #include "index/faiss_guard.h"
 #include "index/index_file.h"
