@@ -14,6 +14,21 @@ namespace likeness::eval {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+Result<std::vector<std::unique_ptr<vision::FaceAnalyzer>>> CreateAnalyzers(
+    const EmbedOptions& options) {
+  ASSIGN_OR_RETURN(auto manifest, vision::BuiltinManifest());
+  ASSIGN_OR_RETURN(auto models, vision::LoadVerifiedModels(manifest, options.model_dir.empty()
+                                                                         ? vision::DefaultModelDir()
+                                                                         : options.model_dir));
+  const int jobs = std::max(1, options.jobs);
+  std::vector<std::unique_ptr<vision::FaceAnalyzer>> analyzers;
+  for (int i = 0; i < jobs; ++i) {
+    ASSIGN_OR_RETURN(auto a, vision::FaceAnalyzer::Create(models));
+    analyzers.push_back(std::move(a));
+  }
+  return analyzers;
+}
+
 int PickLabelledFace(const std::vector<vision::AnalyzedFace>& faces, int width, int height) {
   float largest = 0;
   for (const auto& f : faces) largest = std::max(largest, std::min(f.box.width(), f.box.height()));
@@ -35,16 +50,7 @@ Result<std::map<fs::path, FileEmbedding>> EmbedFiles(const std::vector<fs::path>
   std::vector<fs::path> unique(files);
   std::sort(unique.begin(), unique.end());
   unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
-  ASSIGN_OR_RETURN(auto manifest, vision::BuiltinManifest());
-  ASSIGN_OR_RETURN(auto models, vision::LoadVerifiedModels(manifest, options.model_dir.empty()
-                                                                         ? vision::DefaultModelDir()
-                                                                         : options.model_dir));
-  const int jobs = std::max(1, options.jobs);
-  std::vector<std::unique_ptr<vision::FaceAnalyzer>> analyzers;
-  for (int i = 0; i < jobs; ++i) {
-    ASSIGN_OR_RETURN(auto a, vision::FaceAnalyzer::Create(models));
-    analyzers.push_back(std::move(a));
-  }
+  ASSIGN_OR_RETURN(auto analyzers, CreateAnalyzers(options));
   std::map<fs::path, FileEmbedding> out;
   std::mutex mu;
   std::atomic<size_t> next{0};

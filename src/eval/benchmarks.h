@@ -31,6 +31,11 @@ struct StageReport {
   int64_t images = 0, no_face = 0, failed = 0;
 };
 
+// One verified FaceAnalyzer per worker (options.jobs, at least one), from options.model_dir or the
+// default.
+Result<std::vector<std::unique_ptr<vision::FaceAnalyzer>>> CreateAnalyzers(
+    const EmbedOptions& options);
+
 // The face the label refers to when a photo holds several: among faces at least half as large as
 // the largest, the one nearest the centre (the LFW convention, robust to small false detections).
 int PickLabelledFace(const std::vector<vision::AnalyzedFace>& faces, int width, int height);

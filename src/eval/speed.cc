@@ -11,16 +11,7 @@ using Clock = std::chrono::steady_clock;
 
 Result<StageReport> MeasureThroughput(const std::vector<std::filesystem::path>& files,
                                       const EmbedOptions& options) {
-  ASSIGN_OR_RETURN(auto manifest, vision::BuiltinManifest());
-  ASSIGN_OR_RETURN(auto models, vision::LoadVerifiedModels(manifest, options.model_dir.empty()
-                                                                         ? vision::DefaultModelDir()
-                                                                         : options.model_dir));
-  const int jobs = std::max(1, options.jobs);
-  std::vector<std::unique_ptr<vision::FaceAnalyzer>> analyzers;
-  for (int i = 0; i < jobs; ++i) {
-    ASSIGN_OR_RETURN(auto a, vision::FaceAnalyzer::Create(models));
-    analyzers.push_back(std::move(a));
-  }
+  ASSIGN_OR_RETURN(auto analyzers, CreateAnalyzers(options));
   std::atomic<size_t> next{0};
   std::atomic<int64_t> decode_us{0}, no_face{0}, failed{0};
   const auto start = Clock::now();
