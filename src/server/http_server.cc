@@ -75,6 +75,15 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
+// httplib's request processing is protected; this exposes it for ServeOneRequest.
+class HttpCore : public httplib::Server {
+ public:
+  void ServeOne(httplib::Stream& stream) {
+    bool connection_closed = false;
+    process_request(stream, /*close_connection=*/true, connection_closed, nullptr);
+  }
+};
+
 void StderrLog(std::string_view line) {
   static std::mutex mu;
   std::lock_guard lock(mu);
@@ -116,7 +125,7 @@ Result<std::unique_ptr<Server>> Server::Create(engine::Engine& engine, ServerOpt
 }
 
 void Server::Install() {
-  http_ = std::make_unique<httplib::Server>();
+  http_ = std::make_unique<HttpCore>();
   auto& http = *http_;
   const size_t workers = static_cast<size_t>(2 * options_.threads + 2);
   http.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
@@ -185,6 +194,10 @@ void Server::Install() {
         res.set_content(ErrorJson("internal", "the server could not complete the request"),
                         "application/json");
       });
+}
+
+void Server::ServeOneRequest(httplib::Stream& stream) {
+  static_cast<HttpCore&>(*http_).ServeOne(stream);
 }
 
 std::optional<Reply> Server::Admit(const Router::MatchResult& match, const httplib::Request& req) {

@@ -28,6 +28,7 @@
 
 namespace httplib {
 class Server;
+class Stream;
 struct Request;
 }  // namespace httplib
 
@@ -66,6 +67,11 @@ class Server {
   void Stop();
   // Waits until Run is accepting (for tests). False on timeout.
   bool WaitUntilRunning(std::chrono::milliseconds timeout) const;
+
+  // Serves one request read from `stream` as if it came on a connection that closes after it (no
+  // socket, no listener; Bind/Run are not needed). For the request-parsing fuzz target and tests:
+  // the whole path runs - httplib's parsing, admission, dispatch, the handler, the reply.
+  void ServeOneRequest(httplib::Stream& stream);
 
   const Router& router() const { return router_; }
   ApiKeyStore& keys() { return *keys_; }

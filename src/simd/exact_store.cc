@@ -329,7 +329,8 @@ Result<std::vector<std::vector<Hit>>> ExactStore::Search(std::span<const float> 
   };
   std::vector<std::thread> workers;
   for (int64_t t = 1; t < threads; ++t) {
-    const auto [begin, end] = range(t);
+    const auto bounds = range(t);  // not a structured binding: C++20 lambdas may not capture those
+    const int64_t begin = bounds.first, end = bounds.second;
     std::vector<TopK>& mine = heaps[static_cast<size_t>(t)];
     try {
       workers.emplace_back(

@@ -1,5 +1,7 @@
 #include "simd/kernels.h"
 
+#include <cpuid.h>
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -24,13 +26,18 @@ std::optional<SimdLevel> ParseSimdLevel(std::string_view name) {
   return std::nullopt;
 }
 
+// F16C from CPUID leaf 1 (Clang's __builtin_cpu_supports does not know "f16c").
+bool CpuHasF16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_F16C) != 0;
+}
+
 bool CpuSupports(SimdLevel level) {
   switch (level) {
     case SimdLevel::kScalar:
       return true;
     case SimdLevel::kAvx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-             __builtin_cpu_supports("f16c");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && CpuHasF16c();
     case SimdLevel::kAvx512:
       // The AVX-512 kernels also use F16C/FMA forms at 256 bits, so they require AVX2 support too.
       return CpuSupports(SimdLevel::kAvx2) && __builtin_cpu_supports("avx512f") &&

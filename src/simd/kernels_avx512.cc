@@ -15,7 +15,9 @@
 // 105593, fixed in 12.3/13). The warning is about the header, not this code, so it is silenced for
 // this file only.
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include <cstdint>

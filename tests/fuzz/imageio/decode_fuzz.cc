@@ -1,7 +1,7 @@
 // libFuzzer target for the imageio module: ReadHeader and DecodeImage must return a Status (never
 // crash, hang or read out of bounds) for any input, and a successful decode is always 8-bit BGR.
 //
-// Build (not wired into CMake yet), from the repository root:
+// Built by CMake with -DLIKENESS_FUZZ=ON (scripts/test does, and runs it briefly); by hand:
 //   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
 //     -isystem /usr/include/opencv4 tests/fuzz/imageio/decode_fuzz.cc src/imageio/*.cc \
 //     src/common/status.cc -lopencv_imgcodecs -lopencv_imgproc -lopencv_core -lgif -o decode_fuzz
