@@ -96,7 +96,8 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       args->source.collector = user ? user : "unknown";
     }
     sources::OpenOptions open_options;
-    open_options.manifests_only = *kind == catalog::SourceKind::kManifest;
+    // Only an explicit --kind manifest reads every file argument as a manifest.
+    open_options.manifests_only = kind_opt->count() > 0 && *kind == catalog::SourceKind::kManifest;
     auto items = sources::OpenSources(paths, open_options);
     if (!items.ok()) {
       *exit_code = Fail(items.status());

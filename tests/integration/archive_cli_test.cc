@@ -225,13 +225,26 @@ TEST_F(ArchiveCliTest, ManifestRowsResolveReportMissingFilesAndKeepRetention) {
       << errors[0];
   EXPECT_NE(errors[1].find("gone.jpg NotFound"), std::string::npos) << errors[1];
 
+  // A manifest and a plain photo together: only the manifest is read as one.
+  std::ofstream(dir / "d.jpg", std::ios::binary) << Sample(4);
+  std::ofstream(dir / "e.jpg", std::ios::binary) << Sample(5);
+  const fs::path second = dir / "second.manifest";
+  std::ofstream(second) << "path\ne.jpg\n";
+  auto args = Ingest(second.string(), "listed", {"--retain-until", "2031-01-01"});
+  args.insert(args.begin() + 2, (dir / "d.jpg").string());
+  r = L(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  summary = nlohmann::json::parse(r.out);
+  EXPECT_EQ(summary["images"], 2);
+  EXPECT_EQ(summary["errors"], 0);
+
   // A manifest with an unknown column is refused before anything is stored.
   const fs::path bad = dir / "bad.csv";
   std::ofstream(bad) << "path,retain_untill\nb.jpg,2030-01-01\n";
   r = L(Ingest(bad.string(), "listed", {"--kind", "manifest", "--retain-until", "2031-01-01"}));
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("retain_untill"), std::string::npos);
-  EXPECT_EQ(CountImages(Db()), 2);
+  EXPECT_EQ(CountImages(Db()), 4);
 }
 
 TEST_F(ArchiveCliTest, KillDuringArchiveIngestLosesNothingAndDuplicatesNothing) {
