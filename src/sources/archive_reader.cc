@@ -20,16 +20,19 @@ bool StartsWith(std::span<const uint8_t> head, std::initializer_list<uint8_t> ma
   return head.size() >= magic.size() && std::equal(magic.begin(), magic.end(), head.begin());
 }
 
-// A reader for the formats and filters we accept. Only built-in decoders: no filter that falls back
-// to an external program (lrzip, lzop, grzip, uu).
+// A reader for the formats and filters we accept. Only decoders linked into libarchive: a filter
+// whose library is missing would fall back to running an external program, so it is not enabled
+// (and lrzip, lzop, grzip and uu, which always would, never are).
 archive* NewReader() {
   archive* a = archive_read_new();
   if (a == nullptr) return nullptr;
-  archive_read_support_filter_gzip(a);
-  archive_read_support_filter_bzip2(a);
-  archive_read_support_filter_xz(a);
-  archive_read_support_filter_lzma(a);
-  archive_read_support_filter_zstd(a);
+  if (archive_zlib_version() != nullptr) archive_read_support_filter_gzip(a);
+  if (archive_bzlib_version() != nullptr) archive_read_support_filter_bzip2(a);
+  if (archive_liblzma_version() != nullptr) {
+    archive_read_support_filter_xz(a);
+    archive_read_support_filter_lzma(a);
+  }
+  if (archive_libzstd_version() != nullptr) archive_read_support_filter_zstd(a);
   archive_read_support_format_zip(a);
   archive_read_support_format_tar(a);
   archive_read_support_format_7zip(a);
