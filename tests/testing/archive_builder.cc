@@ -24,6 +24,9 @@ bool SetFormat(archive* a, ArchiveType type) {
     case ArchiveType::kTarXz:
       return archive_write_set_format_pax_restricted(a) == ARCHIVE_OK &&
              archive_write_add_filter_xz(a) == ARCHIVE_OK;
+    case ArchiveType::kTarBz2:
+      return archive_write_set_format_pax_restricted(a) == ARCHIVE_OK &&
+             archive_write_add_filter_bzip2(a) == ARCHIVE_OK;
     case ArchiveType::kSevenZip:
       return archive_write_set_format_7zip(a) == ARCHIVE_OK;
   }

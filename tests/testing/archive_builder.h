@@ -17,7 +17,7 @@ struct ArchiveMember {
   std::string symlink_target;  // non-empty: a symbolic link, not a file
 };
 
-enum class ArchiveType { kZip, kTarGz, kTar, kTarXz, kSevenZip };
+enum class ArchiveType { kZip, kTarGz, kTar, kTarXz, kTarBz2, kSevenZip };
 
 // Writes the members to `path`; false (and a message on stderr) on failure.
 bool WriteArchive(const std::filesystem::path& path, ArchiveType type,

@@ -64,11 +64,12 @@ TEST(ArchiveReaderTest, ReadsZipEntriesIntoMemoryAndTraversalNamesStayNames) {
   EXPECT_EQ(*ArchiveReader::CountEntries(zip), 4);
 }
 
-TEST(ArchiveReaderTest, ReadsTarGzTarXzAnd7z) {
+TEST(ArchiveReaderTest, ReadsTarGzTarXzTarBz2And7z) {
   TempDir tmp;
   for (auto [type, name] :
        {std::pair{ArchiveType::kTarGz, "a.tar.gz"}, std::pair{ArchiveType::kTarXz, "a.tar.xz"},
-        std::pair{ArchiveType::kTar, "a.tar"}, std::pair{ArchiveType::kSevenZip, "a.7z"}}) {
+        std::pair{ArchiveType::kTar, "a.tar"}, std::pair{ArchiveType::kTarBz2, "a.tar.bz2"},
+        std::pair{ArchiveType::kSevenZip, "a.7z"}}) {
     const fs::path p = tmp.path() / name;
     ASSERT_TRUE(WriteArchive(
         p, type,
