@@ -95,6 +95,10 @@ Status IngestOne(Engine& engine, vision::FaceAnalyzer& analyzer,
   RETURN_IF_ERROR(CheckRowRetention(source, item.retain_until));
   if (!item.file.empty()) {
     ASSIGN_OR_RETURN(item.bytes, imageio::ReadFileBytes(item.file, opt.max_file_bytes));
+    if (sources::LooksLikeArchive(item.bytes)) {
+      return Status::Unsupported(
+          "an archive found in a folder or manifest is not opened: name it on the command line");
+    }
   } else if (item.bytes.size() > opt.max_file_bytes) {
     return Status::ResourceExhausted("over the " + std::to_string(opt.max_file_bytes) +
                                      "-byte limit per image");

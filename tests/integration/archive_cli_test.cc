@@ -188,6 +188,18 @@ TEST_F(ArchiveCliTest, TruncatedTarGzKeepsTheEntriesBeforeTheDamage) {
   auto errors = Query(Db(), "SELECT message FROM ingest_errors");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].find("damaged"), std::string::npos) << errors[0];
+  // An archive inside a folder is reported, not opened.
+  const fs::path folder = work_ / "holds_archive";
+  fs::create_directories(folder);
+  fs::copy_file(tgz, folder / "cut.tar.gz");
+  r = L(Ingest(folder.string(), "folder"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["errors"], 1);
+  EXPECT_EQ(Query(Db(),
+                  "SELECT count(*) FROM ingest_errors WHERE message LIKE "
+                  "'%not opened: name it on the command line%'"),
+            std::vector<std::string>{"1"});
+
   // The stored entries are the first ones, in archive order.
   auto paths = Query(Db(), "SELECT path FROM images ORDER BY path");
   const std::string abs = fs::absolute(tgz).lexically_normal().string();
