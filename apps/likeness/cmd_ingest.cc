@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "engine/ingest.h"
 #include "governance/governance.h"
+#include "sources/sources.h"
 
 namespace likeness::cli {
 namespace {
@@ -35,7 +36,7 @@ void PrintProgress(const engine::IngestProgress& p, bool tty, double* last_print
   std::string bar(filled, '#');
   bar.resize(kWidth, '.');
   std::fprintf(
-      stderr, "%s[%s] %lld/%lld files  %.1f img/s  faces %lld  skipped %lld  errors %lld  ETA %s%s",
+      stderr, "%s[%s] %lld/%lld items  %.1f img/s  faces %lld  skipped %lld  errors %lld  ETA %s%s",
       tty ? "\r" : "", bar.c_str(), static_cast<long long>(p.done), static_cast<long long>(p.total),
       rate, static_cast<long long>(p.faces), static_cast<long long>(p.skipped),
       static_cast<long long>(p.errors), FormatDuration(eta).c_str(), tty ? "" : "\n");
@@ -54,7 +55,10 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     bool json = false;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("paths", args->paths, "files or folders")->required();
+  cmd->add_option("paths", args->paths,
+                  "folders, files, archives (zip, tar[.gz|.xz|.bz2|.zst], 7z) or manifests (.csv, "
+                  ".tsv, .manifest)")
+      ->required();
   cmd->add_option("--source", args->source.name, "source name (created on first use)")->required();
   cmd->add_option("--basis", args->source.legal_basis,
                   "GDPR Art. 6(1) basis and Art. 9(2) condition, e.g. art6-1-e,art9-2-g")
@@ -65,18 +69,25 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       ->required();
   cmd->add_option("--retain-until", args->source.retain_until, "retention limit, YYYY-MM-DD");
   cmd->add_option("--collector", args->source.collector, "who collected the photos");
-  cmd->add_option("--kind", args->kind, "source kind: folder, archive, manifest, upload")
-      ->capture_default_str();
+  auto* kind_opt = cmd->add_option(
+      "--kind", args->kind,
+      "source kind: folder, archive, manifest, upload (default: detected from the first path)");
   cmd->add_option("--jobs", args->jobs, "worker threads (default: all cores)");
   cmd->add_flag("--json", args->json, "print the summary as JSON");
-  cmd->callback([&flags, args, exit_code]() {
+  cmd->callback([&flags, args, exit_code, kind_opt]() {
+    std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
+    if (kind_opt->count() == 0 && !paths.empty()) {
+      // An archive or a manifest named first makes the source an archive or manifest source.
+      auto detected = sources::DetectPathKind(paths[0]);
+      if (detected.ok() && *detected == sources::PathKind::kArchive) args->kind = "archive";
+      if (detected.ok() && *detected == sources::PathKind::kManifest) args->kind = "manifest";
+    }
     auto kind = catalog::ParseSourceKind(args->kind);
     if (!kind.ok()) {
       *exit_code = Fail(kind.status());
       return;
     }
     args->source.kind = *kind;
-    std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
     if (args->source.location.empty() && !paths.empty()) {
       args->source.location = std::filesystem::absolute(paths[0]).lexically_normal().string();
     }
@@ -84,9 +95,12 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       const char* user = std::getenv("USER");
       args->source.collector = user ? user : "unknown";
     }
-    auto files = engine::EnumerateFiles(paths);
-    if (!files.ok()) {
-      *exit_code = Fail(files.status());
+    sources::OpenOptions open_options;
+    // Only an explicit --kind manifest reads every file argument as a manifest.
+    open_options.manifests_only = kind_opt->count() > 0 && *kind == catalog::SourceKind::kManifest;
+    auto items = sources::OpenSources(paths, open_options);
+    if (!items.ok()) {
+      *exit_code = Fail(items.status());
       return;
     }
     auto eng = OpenEngine(flags);
@@ -120,13 +134,13 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       options.on_progress = [tty, &last_print](const engine::IngestProgress& p) {
         PrintProgress(p, tty, &last_print);
       };
-      options.on_file = [tty](const std::filesystem::path& path, const Status& st) {
+      options.on_file = [tty](const std::string& location, const Status& st) {
         if (!st.ok())
-          std::fprintf(stderr, "%sskipped %s: %s\n", tty ? "\r" : "", path.c_str(),
+          std::fprintf(stderr, "%sskipped %s: %s\n", tty ? "\r" : "", location.c_str(),
                        st.ToString().c_str());
       };
     }
-    auto summary = engine::Ingest(**eng, *source, *files, options);
+    auto summary = engine::Ingest(**eng, *source, **items, options);
     if (!summary.ok()) {
       *exit_code = Fail(summary.status());
       return;

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "sources/sources.h"
+
 namespace likeness::engine {
 namespace fs = std::filesystem;
 
@@ -125,9 +127,23 @@ Result<std::unique_ptr<vision::FaceAnalyzer>> Engine::NewAnalyzer() const {
   return vision::FaceAnalyzer::Create(models_);
 }
 
+Result<std::vector<uint8_t>> ReadStoredBytes(const std::string& location,
+                                             const EngineOptions& options) {
+  fs::path archive;
+  std::string entry;
+  if (!sources::SplitArchiveLocation(location, &archive, &entry)) {
+    return imageio::ReadFileBytes(location, options.max_file_bytes);
+  }
+  ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, sources::ReadArchiveEntry(archive, entry));
+  if (bytes.size() > options.max_file_bytes) {
+    return Status::ResourceExhausted("over the per-image byte limit");
+  }
+  return bytes;
+}
+
 Result<imageio::DecodedImage> LoadImageFile(const fs::path& path, const EngineOptions& options,
                                             std::vector<uint8_t>* bytes_out) {
-  auto bytes = imageio::ReadFileBytes(path, options.max_file_bytes);
+  auto bytes = ReadStoredBytes(path.string(), options);
   if (!bytes.ok()) return bytes.status().WithContext(path.string());
   auto decoded = imageio::DecodeImage(*bytes, options.decode);
   if (!decoded.ok()) return decoded.status().WithContext(path.string());

@@ -86,7 +86,13 @@ class Engine {
   std::shared_ptr<IngestPolicy> ingest_policy_;
 };
 
-// Reads and decodes an image file with the engine's limits. Errors name the file.
+// Reads the bytes of a stored image location with the engine's size limit: a file path, or an
+// archive entry "ARCHIVE!/entry" (see sources::SplitArchiveLocation). Errors: those of
+// imageio::ReadFileBytes and sources::ReadArchiveEntry.
+Result<std::vector<uint8_t>> ReadStoredBytes(const std::string& location,
+                                             const EngineOptions& options);
+
+// Reads (ReadStoredBytes) and decodes an image with the engine's limits. Errors name the file.
 Result<imageio::DecodedImage> LoadImageFile(const std::filesystem::path& path,
                                             const EngineOptions& options,
                                             std::vector<uint8_t>* bytes_out = nullptr);

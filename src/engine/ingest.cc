@@ -6,6 +6,7 @@
 
 #include "common/hash.h"
 #include "privacy/legal.h"
+#include "sources/sources.h"
 
 namespace likeness::engine {
 namespace fs = std::filesystem;
@@ -62,31 +63,7 @@ Result<catalog::SourceRecord> DeclareSource(catalog::Catalog& catalog, SourceDec
 }
 
 Result<std::vector<fs::path>> EnumerateFiles(const std::vector<fs::path>& paths) {
-  std::vector<fs::path> files;
-  for (const auto& p : paths) {
-    std::error_code ec;
-    const auto st = fs::status(p, ec);
-    if (ec || !fs::exists(st)) return Status::NotFound("no such file or folder: " + p.string());
-    if (fs::is_directory(st)) {
-      std::vector<fs::path> found;
-      for (auto it = fs::recursive_directory_iterator(
-               p, fs::directory_options::skip_permission_denied, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        const auto name = it->path().filename().string();
-        if (!name.empty() && name[0] == '.') {
-          if (it->is_directory()) it.disable_recursion_pending();
-          continue;
-        }
-        if (it->is_regular_file()) found.push_back(it->path());
-      }
-      if (ec) return Status::IOError("cannot list " + p.string() + ": " + ec.message());
-      std::sort(found.begin(), found.end());
-      files.insert(files.end(), found.begin(), found.end());
-    } else {
-      files.push_back(p);
-    }
-  }
-  return files;
+  return sources::ListFiles(paths);
 }
 
 namespace {
@@ -96,21 +73,44 @@ struct SharedState {
   IngestProgress progress;
 };
 
-// Processes one file; returns the status to record (OK, or the reason it was skipped as an error).
+// A manifest row's retain_until can only be honoured by a source whose own limit is no later.
+Status CheckRowRetention(const catalog::SourceRecord& source, const std::string& retain_until) {
+  if (retain_until.empty()) return Status::Ok();
+  if (!source.retain_until.empty() && source.retain_until <= retain_until) return Status::Ok();
+  return Status::FailedPrecondition(
+      "row retain_until " + retain_until + " is earlier than source '" + source.name +
+      "' keeps its images (" + (source.retain_until.empty() ? "no limit" : source.retain_until) +
+      "); images hold no retention date of their own: ingest such rows into a source declared "
+      "with --retain-until " +
+      retain_until);
+}
+
+// Processes one item; returns the status to record (OK, or the reason it was skipped as an error).
 // *stored_faces is set to the faces committed; *skipped when the bytes are already held.
 Status IngestOne(Engine& engine, vision::FaceAnalyzer& analyzer,
-                 const catalog::SourceRecord& source, int64_t batch_id, const fs::path& path,
+                 const catalog::SourceRecord& source, int64_t batch_id, sources::SourceItem& item,
                  int64_t* stored_faces, bool* skipped) {
   const EngineOptions& opt = engine.options();
-  auto bytes = imageio::ReadFileBytes(path, opt.max_file_bytes);
-  if (!bytes.ok()) return bytes.status();
-  const std::string hash = Sha256Hex(*bytes);
+  RETURN_IF_ERROR(item.status);
+  RETURN_IF_ERROR(CheckRowRetention(source, item.retain_until));
+  if (!item.file.empty()) {
+    ASSIGN_OR_RETURN(item.bytes, imageio::ReadFileBytes(item.file, opt.max_file_bytes));
+    if (sources::LooksLikeArchive(item.bytes)) {
+      return Status::Unsupported(
+          "an archive found in a folder or manifest is not opened: name it on the command line");
+    }
+  } else if (item.bytes.size() > opt.max_file_bytes) {
+    return Status::ResourceExhausted("over the " + std::to_string(opt.max_file_bytes) +
+                                     "-byte limit per image");
+  }
+  const std::vector<uint8_t>& bytes = item.bytes;
+  const std::string hash = Sha256Hex(bytes);
   ASSIGN_OR_RETURN(std::optional<int64_t> held, engine.catalog().FindImageByHash(hash));
   if (held) {
     *skipped = true;
     return Status::Ok();
   }
-  ASSIGN_OR_RETURN(imageio::DecodedImage image, imageio::DecodeImage(*bytes, opt.decode));
+  ASSIGN_OR_RETURN(imageio::DecodedImage image, imageio::DecodeImage(bytes, opt.decode));
   ASSIGN_OR_RETURN(std::vector<vision::AnalyzedFace> faces,
                    analyzer.Analyze(image.bgr, opt.analyze));
 
@@ -118,11 +118,11 @@ Status IngestOne(Engine& engine, vision::FaceAnalyzer& analyzer,
   record.source_id = source.id;
   record.batch_id = batch_id;
   record.content_hash = hash;
-  record.path = fs::absolute(path).lexically_normal().string();
+  record.path = item.location;
   record.format = std::string(imageio::FormatName(image.format));
   record.width = image.original_width;
   record.height = image.original_height;
-  record.bytes = static_cast<int64_t>(bytes->size());
+  record.bytes = static_cast<int64_t>(bytes.size());
   const float inv = static_cast<float>(1.0 / image.scale);
   const std::string model_id = engine.embedding_model_id();
   std::vector<catalog::FaceRecord> rows;
@@ -156,6 +156,12 @@ Status IngestOne(Engine& engine, vision::FaceAnalyzer& analyzer,
 
 Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source,
                              const std::vector<fs::path>& files, const IngestOptions& options) {
+  auto items = sources::FileItems(files);
+  return Ingest(engine, source, *items, options);
+}
+
+Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source,
+                             sources::ItemSource& items, const IngestOptions& options) {
   const int jobs = std::max(
       1, options.jobs > 0 ? options.jobs : static_cast<int>(std::thread::hardware_concurrency()));
   std::vector<std::unique_ptr<vision::FaceAnalyzer>> analyzers;
@@ -167,8 +173,8 @@ Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source
   ASSIGN_OR_RETURN(int64_t batch_id, engine.catalog().BeginBatch(source.id));
 
   SharedState state;
-  state.progress.total = static_cast<int64_t>(files.size());
-  std::atomic<size_t> next{0};
+  state.progress.total = items.size();
+  std::mutex items_mu;  // serialises items.Next (an archive is read in order)
   std::atomic<bool> finished{false};
   const auto start = std::chrono::steady_clock::now();
   auto snapshot = [&]() {
@@ -180,13 +186,17 @@ Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source
 
   auto worker = [&](vision::FaceAnalyzer* analyzer) {
     while (!(options.cancel && options.cancel->load())) {
-      const size_t i = next.fetch_add(1);
-      if (i >= files.size()) break;
+      sources::SourceItem item;
+      {
+        std::lock_guard lock(items_mu);
+        if (!items.Next(&item)) break;
+      }
       int64_t faces = 0;
       bool skipped = false;
-      Status st = IngestOne(engine, *analyzer, source, batch_id, files[i], &faces, &skipped);
+      Status st = IngestOne(engine, *analyzer, source, batch_id, item, &faces, &skipped);
+      item.bytes = {};  // release the image before waiting for the next item
       if (!st.ok()) {
-        (void)engine.catalog().RecordIngestError(batch_id, files[i].string(), st.ToString());
+        (void)engine.catalog().RecordIngestError(batch_id, item.location, st.ToString());
       }
       {
         std::lock_guard lock(state.mu);
@@ -201,7 +211,7 @@ Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source
           p.faces += faces;
         }
       }
-      if (options.on_file) options.on_file(files[i], st);
+      if (options.on_file) options.on_file(item.location, st);
     }
   };
 
@@ -222,6 +232,11 @@ Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source
   }
   finished.store(true);
   if (monitor.joinable()) monitor.join();
+  if (!(options.cancel && options.cancel->load())) {
+    // The count made up front can overshoot (a damaged archive ends early): the items are done.
+    std::lock_guard lock(state.mu);
+    state.progress.total = state.progress.done;
+  }
 
   IngestSummary summary;
   summary.batch_id = batch_id;

@@ -16,6 +16,7 @@
 
 #include "catalog/catalog.h"
 #include "engine/engine.h"
+#include "sources/item_source.h"
 
 namespace likeness::engine {
 
@@ -37,16 +38,17 @@ Result<catalog::SourceRecord> DeclareSource(catalog::Catalog& catalog,
                                             SourceDeclaration declaration);
 
 struct IngestProgress {
-  int64_t total = 0;  // files found
-  int64_t done = 0;   // files processed (stored, skipped or failed)
+  int64_t total = 0;  // items found (files, archive entries, manifest rows)
+  int64_t done = 0;   // items processed (stored, skipped or failed)
   int64_t images = 0, faces = 0, skipped = 0, errors = 0;
   double seconds = 0;
 };
 
 struct IngestOptions {
   int jobs = 0;  // worker threads; 0 = hardware concurrency
-  // Called from a worker after each file with the path and an error (if any); may be empty.
-  std::function<void(const std::filesystem::path&, const Status&)> on_file;
+  // Called from a worker after each item with its location (a file path, "ARCHIVE!/entry" or a
+  // manifest row's location) and an error (if any); may be empty.
+  std::function<void(const std::string& location, const Status&)> on_file;
   // Called about every 200 ms from a monitor thread while the ingest runs, and once at the end.
   std::function<void(const IngestProgress&)> on_progress;
   // Set to true (e.g. from a signal handler) to stop after the images in flight.
@@ -79,7 +81,15 @@ class IngestPolicy {
 Result<std::vector<std::filesystem::path>> EnumerateFiles(
     const std::vector<std::filesystem::path>& paths);
 
-// Ingests the files into the source. Bad files are recorded as errors and skipped, never fatal.
+// Ingests the items into the source. Bad items (unreadable or non-image files, refused or damaged
+// archive entries, missing manifest files) are recorded as errors and skipped, never fatal. Items
+// are pulled from `items` one at a time under a lock, so at most `jobs` items are in memory. An
+// item with a manifest retain_until is refused (FailedPrecondition) unless the source's own limit
+// is the same or earlier: images carry no retention date of their own yet.
+Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source,
+                             sources::ItemSource& items, const IngestOptions& options);
+
+// Ingests files (as listed by EnumerateFiles).
 Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source,
                              const std::vector<std::filesystem::path>& files,
                              const IngestOptions& options);

@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "common/hash.h"
+#include "engine/engine.h"
 #include "imageio/decode.h"
 #include "server/handlers.h"
 
@@ -18,7 +19,7 @@ constexpr int kCropMaxSide = 256;
 
 Result<imageio::DecodedImage> LoadStored(Services& s, const catalog::ImageRecord& image) {
   const auto& opt = s.engine.options();
-  auto bytes = imageio::ReadFileBytes(image.path, opt.max_file_bytes);
+  auto bytes = engine::ReadStoredBytes(image.path, opt);  // a file or an archive entry
   if (!bytes.ok()) {
     if (bytes.status().code() == StatusCode::kNotFound) {
       s.Log("image " + std::to_string(image.id) + ": file missing: " + image.path);
