@@ -66,6 +66,16 @@ nlohmann::json ToJson(const FaceQuality& q) {
           {"detector_score", q.detector_score}};
 }
 
+Status RequireTenant(catalog::Catalog& catalog, const std::string& tenant) {
+  if (tenant.empty() || tenant == catalog::kDefaultTenant) return Status::Ok();
+  ASSIGN_OR_RETURN(auto tenants, catalog.ListTenants());
+  for (const auto& t : tenants) {
+    if (t.name == tenant) return Status::Ok();
+  }
+  return Status::NotFound("no tenant '" + tenant + "': register it with `likeness tenant create " +
+                          tenant + "`");
+}
+
 nlohmann::json ToJson(const catalog::SourceRecord& s) {
   return {{"id", s.id},
           {"name", s.name},
@@ -76,7 +86,8 @@ nlohmann::json ToJson(const catalog::SourceRecord& s) {
           {"art9_condition", s.art9_condition},
           {"jurisdiction", s.jurisdiction},
           {"retain_until", s.retain_until},
-          {"created_at", s.created_at}};
+          {"created_at", s.created_at},
+          {"tenant", s.tenant}};
 }
 
 nlohmann::json ToJson(const engine::Match& m) {

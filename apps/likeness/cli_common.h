@@ -28,6 +28,10 @@ struct GlobalFlags {
 
 Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags);
 
+// OK when `tenant` is empty, the default tenant, or registered (`likeness tenant create`);
+// NotFound naming the command that registers it otherwise.
+Status RequireTenant(catalog::Catalog& catalog, const std::string& tenant);
+
 nlohmann::json ToJson(const BoxF& box);
 nlohmann::json ToJson(const FaceQuality& q);
 nlohmann::json ToJson(const catalog::SourceRecord& s);

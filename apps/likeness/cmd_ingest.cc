@@ -69,6 +69,9 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       ->required();
   cmd->add_option("--retain-until", args->source.retain_until, "retention limit, YYYY-MM-DD");
   cmd->add_option("--collector", args->source.collector, "who collected the photos");
+  cmd->add_option("--tenant", args->source.tenant,
+                  "the organisation that owns a new source (default: default; see `likeness "
+                  "tenant`)");
   auto* kind_opt = cmd->add_option(
       "--kind", args->kind,
       "source kind: folder, archive, manifest, upload (default: detected from the first path)");
@@ -115,6 +118,10 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     }
     if (Status admit = (*gov)->AdmitJurisdiction(args->source.jurisdiction); !admit.ok()) {
       *exit_code = Fail(admit);  // refused before the source is declared: nothing changes
+      return;
+    }
+    if (Status known = RequireTenant((*eng)->catalog(), args->source.tenant); !known.ok()) {
+      *exit_code = Fail(known);
       return;
     }
     auto source = engine::DeclareSource((*eng)->catalog(), args->source);

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "catalog/catalog.h"
 #include "commands.h"
 #include "server/api_keys.h"
 
@@ -38,7 +39,9 @@ void RegisterKeys(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       ->add_option("--role", c->role,
                    "admin, ingest, search (investigator), auditor, privacy (officer), selfcheck")
       ->required();
-  create->add_option("--tenant", c->tenant, "the organisation it belongs to (default: default)");
+  create->add_option("--tenant", c->tenant,
+                     "the organisation it belongs to (default: default; register others with "
+                     "`likeness tenant create`)");
   create->add_flag("--json", c->json, "JSON output");
   create->callback([&flags, c, exit_code]() {
     auto role = server::ParseRole(c->role);
@@ -46,6 +49,17 @@ void RegisterKeys(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       *exit_code = Fail(role.status());
       return;
     }
+    // A key's tenant must be a registered organisation (a typo would make an empty tenant).
+    auto catalog = catalog::Catalog::Open(engine::ResolveDataDir(flags.data_dir) / "catalog.db");
+    if (!catalog.ok()) {
+      *exit_code = Fail(catalog.status());
+      return;
+    }
+    if (Status known = RequireTenant(**catalog, c->tenant); !known.ok()) {
+      *exit_code = Fail(known);
+      return;
+    }
+    catalog->reset();
     auto store = OpenKeys(flags);
     if (!store.ok()) {
       *exit_code = Fail(store.status());

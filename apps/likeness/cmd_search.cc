@@ -16,10 +16,13 @@ void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     engine::SearchOptions options;
     bool json = false;
     JustificationFlags why;
+    std::string tenant;
   };
   auto args = std::make_shared<Args>();
   AddJustificationFlags(cmd, args->why);
   cmd->add_option("image", args->image, "probe photo")->required();
+  cmd->add_option("--tenant", args->tenant,
+                  "search as this organisation: only its own sources and those shared to it");
   cmd->add_option("--top", args->options.top_k, "matches per face")->capture_default_str();
   cmd->add_option("--min-score", args->options.min_score, "hide matches below this cosine");
   cmd->add_option("--threshold", args->options.match_threshold, "match decision threshold")
@@ -41,6 +44,20 @@ void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     if (!bytes.ok()) {
       *exit_code = Fail(bytes.status().WithContext(args->image));
       return;
+    }
+    if (!args->tenant.empty()) {
+      if (Status known = RequireTenant(eng->engine->catalog(), args->tenant); !known.ok()) {
+        *exit_code = Fail(known);
+        return;
+      }
+      auto visible = eng->engine->catalog().VisibleSourceIds(args->tenant);
+      if (!visible.ok()) {
+        *exit_code = Fail(visible.status());
+        return;
+      }
+      args->options.visible_sources =
+          std::make_shared<const std::vector<int64_t>>(std::move(*visible));
+      why->tenant = args->tenant;
     }
     int64_t seq = 0;
     auto r = eng->gov->Search(*why, *bytes, args->options, &seq);

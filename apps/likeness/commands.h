@@ -23,5 +23,7 @@ void RegisterReportDemographics(CLI::App& app, GlobalFlags& flags, int* exit_cod
 void RegisterAudit(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterErase(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterPrivacy(CLI::App& app, GlobalFlags& flags, int* exit_code);
+void RegisterTenant(CLI::App& app, GlobalFlags& flags, int* exit_code);
+void RegisterSource(CLI::App& app, GlobalFlags& flags, int* exit_code);
 
 }  // namespace likeness::cli

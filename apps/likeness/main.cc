@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   RegisterAudit(app, flags, &exit_code);
   RegisterErase(app, flags, &exit_code);
   RegisterPrivacy(app, flags, &exit_code);
+  RegisterTenant(app, flags, &exit_code);
+  RegisterSource(app, flags, &exit_code);
   RegisterReportDemographics(app, flags, &exit_code);  // last: joins `report` if present
   try {
     app.parse(argc, argv);

@@ -35,6 +35,10 @@ Result<SourceKind> ParseSourceKind(std::string_view name);
 // The schema version this build creates and understands (the number of migrations it ships).
 int LatestSchemaVersion();
 
+// The tenant every source belongs to unless it names another: the operator's own organisation, and
+// the owner of every source created before tenants existed (schema version 2).
+inline constexpr std::string_view kDefaultTenant = "default";
+
 struct SourceRecord {
   int64_t id = 0;    // assigned by the catalog
   std::string name;  // unique
@@ -46,6 +50,7 @@ struct SourceRecord {
   std::string jurisdiction;    // ISO 3166-1 alpha-2, upper case
   std::string retain_until;    // ISO date YYYY-MM-DD or empty (no limit set on the source)
   std::string created_at;      // ISO 8601 UTC, set by the catalog
+  std::string tenant;          // the organisation that owns it; empty on create = kDefaultTenant
 };
 
 struct ImageRecord {
@@ -85,6 +90,28 @@ struct BatchRecord {
   std::string finished_at;  // empty while running or after a crash
   int64_t images = 0, faces = 0, errors = 0, skipped = 0;
 };
+
+// An organisation this instance serves. Its keys see only its own sources and those shared to it.
+struct TenantRecord {
+  std::string name;        // 1-64 characters of [A-Za-z0-9._@-]
+  std::string created_at;  // set by the catalog
+};
+
+// A grant of read access (search, provenance, images, crops) to one source for another tenant.
+// Revoked grants stay as history (revoked_* set).
+struct ShareRecord {
+  int64_t id = 0;
+  int64_t source_id = 0;
+  std::string tenant;       // the grantee
+  std::string legal_basis;  // why the grantee may process this source's faces
+  std::string reference;    // the case, agreement or request it serves
+  std::string granted_by, granted_at;
+  std::string revoked_by, revoked_at, revoke_reason;  // empty while active
+  bool active() const { return revoked_at.empty(); }
+};
+
+// True for 1-64 characters of [A-Za-z0-9._@-] (the same alphabet as API key names and tenants).
+bool IsValidTenantName(std::string_view name);
 
 struct CatalogStats {
   int64_t sources = 0, images = 0, faces = 0, searchable_faces = 0, batches = 0, errors = 0;
@@ -184,6 +211,26 @@ class Catalog {
 
   // Counts taken from one consistent snapshot.
   virtual Result<CatalogStats> Stats() = 0;
+
+  // Tenants. CreateTenant: InvalidArgument for a bad name, AlreadyExists. ListTenants by name.
+  virtual Result<TenantRecord> CreateTenant(const std::string& name) = 0;
+  virtual Result<std::vector<TenantRecord>> ListTenants() = 0;
+  // Shares. ShareSource stores grant.source_id, tenant, legal_basis, reference and granted_by and
+  // stamps granted_at. NotFound for an unknown source or tenant; InvalidArgument for an empty
+  // basis, reference or granted_by, or a grant to the source's own tenant; AlreadyExists while an
+  // active grant for the same (source, tenant) exists. UnshareSource revokes that active grant and
+  // returns it: NotFound when there is none.
+  virtual Result<ShareRecord> ShareSource(const ShareRecord& grant) = 0;
+  virtual Result<ShareRecord> UnshareSource(int64_t source_id, const std::string& tenant,
+                                            const std::string& revoked_by,
+                                            const std::string& reason) = 0;
+  // By id; revoked grants only when asked.
+  virtual Result<std::vector<ShareRecord>> ListShares(bool include_revoked) = 0;
+  // The ids of the sources `tenant` owns and those actively shared to it, ascending.
+  virtual Result<std::vector<int64_t>> VisibleSourceIds(const std::string& tenant) = 0;
+  // Stats over the given sources only (sources, images, faces, searchable faces, batches, ingest
+  // errors), from one snapshot; model_id and schema_version as Stats().
+  virtual Result<CatalogStats> StatsOfSources(std::span<const int64_t> source_ids) = 0;
 
   // Runs SQLite's integrity_check and foreign_key_check; Corruption (naming the first problems) if
   // either reports anything. Reads the whole file: for maintenance commands, not hot paths.

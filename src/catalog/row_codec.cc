@@ -10,8 +10,9 @@ namespace likeness::catalog {
 namespace {
 
 constexpr std::array<std::string_view, kSourceColumnCount> kSourceNames = {
-    "id",          "name",           "kind",         "location",     "collector",
-    "legal_basis", "art9_condition", "jurisdiction", "retain_until", "created_at"};
+    "id",           "name",        "kind",           "location",
+    "collector",    "legal_basis", "art9_condition", "jurisdiction",
+    "retain_until", "created_at",  "tenant"};
 constexpr std::array<std::string_view, 8> kBatchNames = {
     "id", "source_id", "started_at", "finished_at", "images", "faces", "errors", "skipped"};
 constexpr std::array<std::string_view, kImageColumnCount> kImageNames = {
@@ -95,6 +96,7 @@ Result<SourceRecord> ReadSource(const sqlite::Statement& stmt, int first) {
   s.jurisdiction = stmt.ColumnText(c++);
   s.retain_until = stmt.ColumnText(c++);
   s.created_at = stmt.ColumnText(c++);
+  s.tenant = stmt.ColumnText(c++);
   return s;
 }
 
@@ -161,7 +163,7 @@ Result<FaceRecord> ReadFace(const sqlite::Statement& stmt, int first, bool with_
 
 std::string_view SourceInsertSql() {
   return "INSERT INTO sources (name, kind, location, collector, legal_basis, art9_condition, "
-         "jurisdiction, retain_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+         "jurisdiction, retain_until, created_at, tenant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 }
 
 std::string_view ImageInsertSql() {
@@ -185,7 +187,8 @@ Status BindSource(sqlite::Statement& stmt, const SourceRecord& source,
   RETURN_IF_ERROR(stmt.BindText(6, source.art9_condition));
   RETURN_IF_ERROR(stmt.BindText(7, source.jurisdiction));
   RETURN_IF_ERROR(stmt.BindTextOrNull(8, source.retain_until));
-  return stmt.BindText(9, created_at);
+  RETURN_IF_ERROR(stmt.BindText(9, created_at));
+  return stmt.BindText(10, source.tenant.empty() ? std::string(kDefaultTenant) : source.tenant);
 }
 
 Status BindImage(sqlite::Statement& stmt, const ImageRecord& image, std::string_view ingested_at) {

@@ -19,7 +19,7 @@ std::string ImageColumns(std::string_view alias = {});
 // The embedding, when asked for, is the last column.
 std::string FaceColumns(std::string_view alias, bool with_embedding);
 
-inline constexpr int kSourceColumnCount = 10;
+inline constexpr int kSourceColumnCount = 11;
 inline constexpr int kImageColumnCount = 10;
 inline constexpr int kFaceColumnCountWithoutEmbedding = 16;
 

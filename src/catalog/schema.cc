@@ -101,8 +101,43 @@ INSERT INTO meta (key, value) VALUES ('generation', 0), ('model_id', '');
 static_assert(kEmbeddingDim * sizeof(float) == 2048,
               "faces.embedding CHECK in kV1 pins 2048 bytes");
 
+// Version 2: organisations as tenants. Every source belongs to one tenant (existing sources to
+// 'default', the operator's own); the tenants table lists the organisations this instance serves;
+// source_shares records each grant of read access to a source to another tenant, with its legal
+// basis and reference, and keeps revoked grants (revoked_at set) as history. At most one active
+// grant per (source, tenant).
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE sources ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default' CHECK (length(tenant) > 0);
+CREATE INDEX sources_tenant ON sources (tenant);
+
+CREATE TABLE tenants (
+  name       TEXT PRIMARY KEY CHECK (length(name) > 0),
+  created_at TEXT NOT NULL
+);
+INSERT INTO tenants (name, created_at) VALUES ('default', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
+INSERT OR IGNORE INTO tenants (name, created_at)
+  SELECT DISTINCT tenant, strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM sources;
+
+CREATE TABLE source_shares (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  source_id     INTEGER NOT NULL REFERENCES sources (id),
+  tenant        TEXT NOT NULL REFERENCES tenants (name),
+  legal_basis   TEXT NOT NULL CHECK (length(legal_basis) > 0),
+  reference     TEXT NOT NULL CHECK (length(reference) > 0),
+  granted_by    TEXT NOT NULL,
+  granted_at    TEXT NOT NULL,
+  revoked_by    TEXT,
+  revoked_at    TEXT,
+  revoke_reason TEXT
+);
+CREATE UNIQUE INDEX source_shares_active ON source_shares (source_id, tenant)
+  WHERE revoked_at IS NULL;
+CREATE INDEX source_shares_tenant ON source_shares (tenant);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "sources, batches, images, faces, ingest_errors, meta", kV1},
+    {2, "tenants: sources.tenant, tenants, source_shares", kV2},
 };
 
 }  // namespace

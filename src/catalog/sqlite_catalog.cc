@@ -76,6 +76,7 @@ Result<SourceRecord> SqliteCatalog::CreateSource(const SourceRecord& source) {
   std::lock_guard lock(mu_);
   SourceRecord stored = source;
   stored.created_at = UtcNowTimestamp();
+  if (stored.tenant.empty()) stored.tenant = kDefaultTenant;
   ASSIGN_OR_RETURN(Statement insert, db_->Prepare(SourceInsertSql()));
   RETURN_IF_ERROR(BindSource(insert, stored, stored.created_at));
   if (Status s = insert.Run(); !s.ok()) {

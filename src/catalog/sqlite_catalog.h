@@ -56,6 +56,17 @@ class SqliteCatalog final : public Catalog {
   Result<CatalogStats> Stats() override;
   Status CheckIntegrity() override;
 
+  // sqlite_catalog_tenants.cc
+  Result<TenantRecord> CreateTenant(const std::string& name) override;
+  Result<std::vector<TenantRecord>> ListTenants() override;
+  Result<ShareRecord> ShareSource(const ShareRecord& grant) override;
+  Result<ShareRecord> UnshareSource(int64_t source_id, const std::string& tenant,
+                                    const std::string& revoked_by,
+                                    const std::string& reason) override;
+  Result<std::vector<ShareRecord>> ListShares(bool include_revoked) override;
+  Result<std::vector<int64_t>> VisibleSourceIds(const std::string& tenant) override;
+  Result<CatalogStats> StatsOfSources(std::span<const int64_t> source_ids) override;
+
  private:
   SqliteCatalog(std::unique_ptr<sqlite::Db> db, int schema_version)
       : db_(std::move(db)), schema_version_(schema_version) {}

@@ -37,6 +37,10 @@ Status ValidateSource(const SourceRecord& source) {
     return Status::InvalidArgument("source '" + source.name + "' jurisdiction '" + j +
                                    "' is not two upper-case letters (ISO 3166-1 alpha-2)");
   }
+  if (!source.tenant.empty() && !IsValidTenantName(source.tenant)) {
+    return Status::InvalidArgument("source '" + source.name + "' tenant '" + source.tenant +
+                                   "' is not 1-64 characters of A-Z a-z 0-9 . _ @ -");
+  }
   if (!source.retain_until.empty() && !IsDateShaped(source.retain_until)) {
     return Status::InvalidArgument("source '" + source.name + "' retain_until '" +
                                    source.retain_until + "' is not a YYYY-MM-DD date");

@@ -47,6 +47,11 @@ Result<catalog::SourceRecord> DeclareSource(catalog::Catalog& catalog, SourceDec
                                         s.legal_basis + "," + s.art9_condition + " in " +
                                         s.jurisdiction + "; use another source name");
     }
+    const std::string tenant = d.tenant.empty() ? std::string(catalog::kDefaultTenant) : d.tenant;
+    if (s.tenant != tenant) {
+      return Status::FailedPrecondition("source '" + d.name +
+                                        "' belongs to another tenant; use another source name");
+    }
     return s;
   }
   if (existing.status().code() != StatusCode::kNotFound) return existing.status();
@@ -59,6 +64,7 @@ Result<catalog::SourceRecord> DeclareSource(catalog::Catalog& catalog, SourceDec
   record.art9_condition = d.art9_condition;
   record.jurisdiction = d.jurisdiction;
   record.retain_until = d.retain_until;
+  record.tenant = d.tenant;
   return catalog.CreateSource(record);
 }
 

@@ -29,11 +29,13 @@ struct SourceDeclaration {
   std::string collector;
   catalog::SourceKind kind = catalog::SourceKind::kFolder;
   std::string location;
+  std::string tenant;  // the owning organisation; empty = catalog::kDefaultTenant
 };
 
 // Validates the declaration (basis, condition, country, date) and returns the stored source:
 // created if new; if a source of that name exists its basis, condition and jurisdiction must match
-// (FailedPrecondition otherwise: a source's legal footing is not changed by a later ingest).
+// (FailedPrecondition otherwise: a source's legal footing is not changed by a later ingest), and so
+// must its tenant (FailedPrecondition: one organisation never adds to another's source).
 Result<catalog::SourceRecord> DeclareSource(catalog::Catalog& catalog,
                                             SourceDeclaration declaration);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/hash.h"
+#include "engine/scoped_search.h"
 #include "openset/calibration_file.h"
 #include "openset/impostor_model.h"
 
@@ -40,6 +41,7 @@ Result<SearchResponse> AnalyzeProbe(Engine& engine, vision::FaceAnalyzer& analyz
 
 Result<std::vector<Match>> SearchEmbedding(Engine& engine, std::span<const float> embedding,
                                            const SearchOptions& options) {
+  if (options.visible_sources) return SearchEmbeddingWithin(engine, embedding, options);
   ASSIGN_OR_RETURN(auto hits, engine.index().Search(embedding, std::max(1, options.top_k)));
   std::vector<int64_t> ids;
   std::vector<float> scores;
@@ -69,6 +71,9 @@ Result<SearchResponse> SearchProbe(Engine& engine, vision::FaceAnalyzer& analyze
                    AnalyzeProbe(engine, analyzer, bytes, options.largest_only));
   response.threshold = options.match_threshold;
   response.gallery_size = engine.index().size();
+  if (options.visible_sources) {
+    ASSIGN_OR_RETURN(response.gallery_size, VisibleGallerySize(engine, *options.visible_sources));
+  }
   if (auto calibration = openset::LoadCalibration(engine.options().data_dir); calibration.ok()) {
     response.expected_false_matches = openset::ExpectedFalseMatches(
         calibration->model, options.match_threshold, response.gallery_size);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -21,6 +22,10 @@ struct SearchOptions {
   float min_score = -1.0f;  // matches below are not listed
   bool largest_only = false;
   float match_threshold = kDefaultMatchThreshold;
+  // The sources whose faces may be returned, ascending; null means every source. A tenant's search
+  // sets it to the sources the tenant owns or that are shared to it: no face outside the set is
+  // ever returned, however close, and gallery_size counts only the set (see scoped_search.h).
+  std::shared_ptr<const std::vector<int64_t>> visible_sources;
 };
 
 struct Match {

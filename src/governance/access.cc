@@ -1,16 +1,30 @@
 #include "governance/access.h"
 
+#include <algorithm>
+
 #include "governance/policy_ops.h"
 
 namespace likeness::governance {
 
 Result<nlohmann::json> SubjectAccess(Governance& gov, std::span<const float> embedding,
-                                     const std::string& probe_hash, const Justification& why) {
+                                     const std::string& probe_hash, const Justification& why,
+                                     const std::vector<int64_t>* sources) {
   ASSIGN_OR_RETURN(auto matches,
                    HeldFacesMatching(gov.engine(), embedding, engine::kDefaultMatchThreshold));
   std::vector<int64_t> ids;
   for (const auto& m : matches) ids.push_back(m.first);
   ASSIGN_OR_RETURN(auto rows, gov.engine().catalog().GetFacesWithProvenance(ids));
+  if (sources) {
+    std::erase_if(rows, [&](const catalog::FaceWithProvenance& r) {
+      return !std::binary_search(sources->begin(), sources->end(), r.source.id);
+    });
+    std::erase_if(matches, [&](const std::pair<int64_t, float>& m) {
+      return std::none_of(rows.begin(), rows.end(),
+                          [&](const auto& r) { return r.face.id == m.first; });
+    });
+    ids.clear();
+    for (const auto& m : matches) ids.push_back(m.first);
+  }
   ASSIGN_OR_RETURN(auto default_days, DefaultRetentionDays(gov));
   nlohmann::json found = nlohmann::json::array();
   for (size_t k = 0; k < rows.size(); ++k) {

@@ -29,7 +29,8 @@ class GovernedIngest final : public engine::IngestPolicy {
     return !hit.ok() || *hit;  // fail closed: if opt-outs cannot be read, store nothing
   }
   void BatchFinished(const catalog::SourceRecord& source, const engine::IngestSummary& s) override {
-    Justification why{operator_, "ingest", source.legal_basis, "source:" + source.name};
+    Justification why{operator_, "ingest", source.legal_basis, "source:" + source.name,
+                      source.tenant};
     (void)gov_.Record("ingest", why, "", s.totals.faces,
                       {{"source", source.name},
                        {"source_id", source.id},
@@ -86,7 +87,13 @@ Result<int64_t> Governance::Record(const std::string& action, const Justificatio
   e.case_ref = why.case_ref;
   e.probe_hash = probe_hash;
   e.result_count = result_count;
-  e.details = details.dump();
+  if (why.tenant.empty() || !details.is_object()) {
+    e.details = details.dump();
+  } else {
+    nlohmann::json with_tenant = details;
+    with_tenant["tenant"] = why.tenant;
+    e.details = with_tenant.dump();
+  }
   return audit_->Append(e);
 }
 

@@ -15,6 +15,9 @@ struct Justification {
   std::string purpose;      // why, in the operator's words
   std::string legal_basis;  // GDPR Art. 6(1) code or alias; normalised by Validate
   std::string case_ref;     // the case or ticket
+  // The organisation (tenant) the operator acts for; recorded in the audit details as "tenant".
+  // Empty for the CLI, which acts for the instance's operator.
+  std::string tenant;
 };
 
 // Checks that every field is present and the basis is a GDPR Art. 6(1) basis; returns the

@@ -159,6 +159,12 @@ Result<std::vector<AuditEntry>> AuditLog::Query(const AuditQuery& query) {
   if (query.operator_id) where(" AND operator = ?", *query.operator_id);
   if (query.case_ref) where(" AND case_ref = ?", *query.case_ref);
   if (query.action) where(" AND action = ?", *query.action);
+  if (query.tenant) {
+    where(
+        " AND COALESCE(CASE WHEN json_valid(details) THEN json_extract(details, '$.tenant') END,"
+        " 'default') = ?",
+        *query.tenant);
+  }
   if (!query.from.empty()) where(" AND at >= ?", query.from);
   if (!query.to.empty()) where(" AND at < ?", query.to);
   sql += query.newest_first ? " ORDER BY seq DESC" : " ORDER BY seq";

@@ -53,6 +53,9 @@ struct AuditQuery {
   std::optional<std::string> operator_id;
   std::optional<std::string> case_ref;
   std::optional<std::string> action;
+  // Only records whose details name this tenant ("tenant" in the details JSON; records without
+  // one belong to the "default" tenant, the instance's operator).
+  std::optional<std::string> tenant;
   std::string from;           // inclusive lower bound on at; empty = none
   std::string to;             // exclusive upper bound on at; empty = none
   int64_t limit = 1000;       // at most this many entries; must be > 0

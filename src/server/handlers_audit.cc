@@ -6,6 +6,7 @@
 #include "privacy/audit_log.h"
 #include "server/form.h"
 #include "server/handlers.h"
+#include "server/tenant_scope.h"
 
 namespace likeness::server {
 namespace {
@@ -53,6 +54,9 @@ Result<Reply> HandleAuditEntries(Services& s, const Call& call) {
     return Status::InvalidArgument("'order' must be newest or oldest");
   }
   q.newest_first = !order || *order == "newest";
+  // One chain for the instance: the operator tenant reads all of it, other tenants their own.
+  ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
+  if (!scope.IsOperator()) q.tenant = scope.tenant;
   ASSIGN_OR_RETURN(std::vector<privacy::AuditEntry> entries, s.audit.Query(q));
   nlohmann::json list = nlohmann::json::array();
   for (const auto& e : entries) {
@@ -73,8 +77,14 @@ Result<Reply> HandleAuditEntries(Services& s, const Call& call) {
   return Reply::Json({{"entries", std::move(list)}, {"limit", q.limit}});
 }
 
-Result<Reply> HandleAuditVerify(Services& s, const Call&) {
+Result<Reply> HandleAuditVerify(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(privacy::AuditVerifyReport r, s.audit.Verify());
+  if (RequireOperatorTenant(call, "audit chain counts").code() == StatusCode::kPermissionDenied) {
+    // Another tenant learns whether the chain holds, not how many records others made.
+    return Reply::Json({{"ok", r.ok},
+                        {"problem", privacy::AuditProblemName(r.problem)},
+                        {"public_key", s.audit.public_key_hex()}});
+  }
   return Reply::Json({{"ok", r.ok},
                       {"records_checked", r.records_checked},
                       {"checkpoints_checked", r.checkpoints_checked},

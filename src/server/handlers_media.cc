@@ -9,6 +9,7 @@
 #include "engine/engine.h"
 #include "imageio/decode.h"
 #include "server/handlers.h"
+#include "server/tenant_scope.h"
 
 namespace likeness::server {
 namespace {
@@ -52,13 +53,15 @@ Result<Reply> Jpeg(const cv::Mat& bgr) {
 }  // namespace
 
 Result<Reply> HandleGetImage(Services& s, const Call& call) {
-  ASSIGN_OR_RETURN(catalog::ImageRecord image, s.engine.catalog().GetImage(call.Id(0)));
+  ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
+  ASSIGN_OR_RETURN(catalog::ImageRecord image, VisibleImage(s, scope, call.Id(0)));
   ASSIGN_OR_RETURN(imageio::DecodedImage decoded, LoadStored(s, image));
   return Jpeg(decoded.bgr);
 }
 
 Result<Reply> HandleGetFaceCrop(Services& s, const Call& call) {
-  ASSIGN_OR_RETURN(catalog::FaceRecord face, s.engine.catalog().GetFace(call.Id(0), false));
+  ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
+  ASSIGN_OR_RETURN(catalog::FaceRecord face, VisibleFace(s, scope, call.Id(0)));
   ASSIGN_OR_RETURN(catalog::ImageRecord image, s.engine.catalog().GetImage(face.image_id));
   ASSIGN_OR_RETURN(imageio::DecodedImage decoded, LoadStored(s, image));
   const double k = decoded.scale;

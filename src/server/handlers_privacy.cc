@@ -11,6 +11,7 @@
 #include "governance/optout.h"
 #include "server/form.h"
 #include "server/handlers.h"
+#include "server/tenant_scope.h"
 #include "server/upload_ingest.h"
 
 namespace likeness::server {
@@ -24,7 +25,7 @@ std::span<const uint8_t> Bytes(const httplib::MultipartFormData& f) {
 
 Result<governance::Justification> FormJustification(const Form& form, const Call& call) {
   governance::Justification j;
-  j.operator_id = call.caller->name;
+  StampCaller(call, j);
   ASSIGN_OR_RETURN(j.purpose, form.Text("purpose"));
   ASSIGN_OR_RETURN(j.legal_basis, form.Text("legal_basis", 100));
   ASSIGN_OR_RETURN(j.case_ref, form.Text("case_ref", 200));
@@ -33,7 +34,7 @@ Result<governance::Justification> FormJustification(const Form& form, const Call
 
 Result<governance::Justification> JsonJustification(const nlohmann::json& body, const Call& call) {
   governance::Justification j;
-  j.operator_id = call.caller->name;
+  StampCaller(call, j);
   ASSIGN_OR_RETURN(j.purpose, JsonText(body, "purpose", true));
   ASSIGN_OR_RETURN(j.legal_basis, JsonText(body, "legal_basis", true, 100));
   ASSIGN_OR_RETURN(j.case_ref, JsonText(body, "case_ref", true, 200));
@@ -129,8 +130,11 @@ Result<Reply> HandleSubjectAccess(Services& s, const Call& call) {
   if (!lease.ok()) return BusyReply();
   ASSIGN_OR_RETURN(engine::SearchResponse probe,
                    governance::SingleFaceProbe(s.engine, Bytes(*image), largest));
-  ASSIGN_OR_RETURN(nlohmann::json report, governance::SubjectAccess(s.gov, probe.faces[0].embedding,
-                                                                    probe.probe_sha256, why));
+  // A tenant's privacy officer answers for the tenant's own sources.
+  ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
+  ASSIGN_OR_RETURN(nlohmann::json report,
+                   governance::SubjectAccess(s.gov, probe.faces[0].embedding, probe.probe_sha256,
+                                             why, &scope.own));
   Redact(report["faces"]);
   report["probe_sha256"] = probe.probe_sha256;
   report["options"] = {"POST /api/v1/erasures with by=subject and these face_ids",
@@ -139,6 +143,7 @@ Result<Reply> HandleSubjectAccess(Services& s, const Call& call) {
 }
 
 Result<Reply> HandleAddOptOut(Services& s, const Call& call) {
+  RETURN_IF_ERROR(RequireOperatorTenant(call, "opt-outs"));
   ASSIGN_OR_RETURN(Form form, Form::Of(call.http));
   ASSIGN_OR_RETURN(const httplib::MultipartFormData* image, form.File("image"));
   ASSIGN_OR_RETURN(std::string ref, form.Text("request_ref", 128));
@@ -157,12 +162,14 @@ Result<Reply> HandleAddOptOut(Services& s, const Call& call) {
   return Reply::Json(out, 201);
 }
 
-Result<Reply> HandleListOptOuts(Services& s, const Call&) {
+Result<Reply> HandleListOptOuts(Services& s, const Call& call) {
+  RETURN_IF_ERROR(RequireOperatorTenant(call, "opt-outs"));
   ASSIGN_OR_RETURN(nlohmann::json out, governance::ListOptOuts(s.gov));
   return Reply::Json(out);
 }
 
 Result<Reply> HandleWithdrawOptOut(Services& s, const Call& call) {
+  RETURN_IF_ERROR(RequireOperatorTenant(call, "opt-outs"));
   ASSIGN_OR_RETURN(nlohmann::json body, JsonObjectBody(call.http, s.options.max_json_bytes));
   ASSIGN_OR_RETURN(governance::Justification why, JsonJustification(body, call));
   std::unique_lock lock(s.store_mu);
@@ -174,6 +181,8 @@ Result<Reply> HandlePreviewErasure(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(nlohmann::json body, JsonObjectBody(call.http, s.options.max_json_bytes));
   ASSIGN_OR_RETURN(governance::ErasureRequest req, ReadErasureRequest(body));
   ASSIGN_OR_RETURN(governance::ErasurePlan plan, governance::PlanErasure(s.gov, req));
+  ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
+  RETURN_IF_ERROR(ScopeErasurePlan(s, scope, plan));
   ASSIGN_OR_RETURN(nlohmann::json preview, governance::PreviewJson(s.gov, plan));
   Redact(preview["faces"]);
   return Reply::Json(preview);
@@ -185,6 +194,8 @@ Result<Reply> HandleExecuteErasure(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(governance::Justification why, JsonJustification(body, call));
   std::unique_lock lock(s.store_mu);
   ASSIGN_OR_RETURN(governance::ErasurePlan plan, governance::PlanErasure(s.gov, req));
+  ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
+  RETURN_IF_ERROR(ScopeErasurePlan(s, scope, plan));
   ASSIGN_OR_RETURN(governance::ErasureReceipt receipt,
                    governance::ExecuteErasure(s.gov, plan, why));
   receipt.json["stored_copies_removed"] = RemoveErasedCopies(s);

@@ -12,6 +12,7 @@
 #include "server/form.h"
 #include "server/handlers.h"
 #include "server/json_views.h"
+#include "server/tenant_scope.h"
 
 namespace likeness::server {
 namespace {
@@ -24,7 +25,7 @@ std::span<const uint8_t> Bytes(const httplib::MultipartFormData& f) {
 // governance facade validates it (the legal basis must be a GDPR Art. 6(1) basis or alias).
 Result<governance::Justification> ReadJustification(const Form& form, const Call& call) {
   governance::Justification j;
-  j.operator_id = call.caller->name;
+  StampCaller(call, j);
   ASSIGN_OR_RETURN(j.purpose, form.Text("purpose"));
   ASSIGN_OR_RETURN(j.legal_basis, form.Text("legal_basis", 100));
   ASSIGN_OR_RETURN(j.case_ref, form.Text("case_ref", 200));
@@ -43,6 +44,9 @@ Result<Reply> HandleSearch(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(options.match_threshold,
                    form.Float("threshold", engine::kDefaultMatchThreshold, -1.0f, 1.0f));
   ASSIGN_OR_RETURN(options.largest_only, form.Bool("largest", false));
+  // Only the tenant's own sources and those shared to it are searched.
+  ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
+  options.visible_sources = std::make_shared<const std::vector<int64_t>>(std::move(scope.visible));
 
   RETURN_IF_ERROR(CheckImageHeader(s, Bytes(*image)));
   // The lease bounds how many image jobs run at once (governance analyses with its own analyzer).
@@ -52,6 +56,7 @@ Result<Reply> HandleSearch(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(engine::SearchResponse result, s.gov.Search(why, Bytes(*image), options, &seq));
   nlohmann::json body = SearchJson(result);
   body["audit_seq"] = seq;
+  body["gallery_size"] = result.gallery_size;  // the faces this tenant's search ran over
   return Reply::Json(body);
 }
 

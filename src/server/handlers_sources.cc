@@ -5,6 +5,7 @@
 #include "server/form.h"
 #include "server/handlers.h"
 #include "server/json_views.h"
+#include "server/tenant_scope.h"
 #include "server/upload_ingest.h"
 
 namespace likeness::server {
@@ -30,6 +31,8 @@ Result<Reply> HandleCreateSource(Services& s, const Call& call) {
   if (d.collector.empty()) d.collector = call.caller->name;
   d.kind = catalog::SourceKind::kUpload;
   d.location = "upload";
+  ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
+  d.tenant = scope.tenant;
 
   // POST creates: an existing name is a conflict, even with the same basis (the CLI's "declare
   // or reuse" is for repeated folder ingests, not for an API that says "create").
@@ -48,7 +51,7 @@ Result<Reply> HandleCreateSource(Services& s, const Call& call) {
       {"source", source.name},
       {"jurisdiction", source.jurisdiction},
       {"retain_until", source.retain_until},
-      {"tenant", call.caller->tenant},
+      {"tenant", scope.tenant},
       {"via",
        "api"}}.dump();
   ASSIGN_OR_RETURN(int64_t seq, s.audit.Append(e));
@@ -59,20 +62,34 @@ Result<Reply> HandleCreateSource(Services& s, const Call& call) {
   return r;
 }
 
-Result<Reply> HandleListSources(Services& s, const Call&) {
+Result<Reply> HandleListSources(Services& s, const Call& call) {
+  ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
   ASSIGN_OR_RETURN(std::vector<catalog::SourceRecord> sources, s.engine.catalog().ListSources());
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& src : sources) list.push_back(SourceJson(src));
+  for (const auto& src : sources) {
+    if (!scope.Sees(src.id)) continue;  // another tenant's, not shared to this one
+    nlohmann::json item = SourceJson(src);
+    item["shared"] = !scope.Owns(src.id);
+    list.push_back(std::move(item));
+  }
   return Reply::Json({{"sources", std::move(list)}});
 }
 
 Result<Reply> HandleGetSource(Services& s, const Call& call) {
-  ASSIGN_OR_RETURN(catalog::SourceRecord source, s.engine.catalog().GetSource(call.Id(0)));
-  return Reply::Json(SourceJson(source));
+  ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
+  ASSIGN_OR_RETURN(catalog::SourceRecord source, VisibleSource(s, scope, call.Id(0)));
+  nlohmann::json out = SourceJson(source);
+  out["shared"] = !scope.Owns(source.id);
+  return Reply::Json(out);
 }
 
 Result<Reply> HandleUploadImages(Services& s, const Call& call) {
-  ASSIGN_OR_RETURN(catalog::SourceRecord source, s.engine.catalog().GetSource(call.Id(0)));
+  ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
+  ASSIGN_OR_RETURN(catalog::SourceRecord source, VisibleSource(s, scope, call.Id(0)));
+  if (!scope.Owns(source.id)) {
+    return Status::PermissionDenied("source " + std::to_string(source.id) +
+                                    " is shared with this tenant for reading only");
+  }
   ASSIGN_OR_RETURN(Form form, Form::Of(call.http));
   const auto parts = form.Files("images");
   if (parts.empty()) return Status::InvalidArgument("file field 'images' is required");
@@ -104,7 +121,7 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call) {
   e.details = nlohmann::json{{"source_id", source.id},           {"batch_id", summary.batch_id},
                              {"images", summary.images},         {"faces", summary.faces},
                              {"duplicates", summary.duplicates}, {"errors", summary.errors},
-                             {"tenant", call.caller->tenant},    {"via", "api"}}
+                             {"tenant", scope.tenant},           {"via", "api"}}
                   .dump();
   ASSIGN_OR_RETURN(int64_t seq, s.audit.Append(e));
 
@@ -115,7 +132,10 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call) {
       item["image_id"] = f.image_id;
       item["faces"] = f.faces;
     } else if (f.status == "duplicate") {
-      item["image_id"] = f.image_id;
+      // Photos are unique across the instance: a copy held by another tenant is reported without
+      // its id (the id would point into that tenant's data).
+      auto held = VisibleImage(s, scope, f.image_id);
+      if (held.ok()) item["image_id"] = f.image_id;
     } else {
       item["error"] = ErrorObject(f.error);
       if (IsServerFault(f.error.code())) s.Log("upload: " + f.error.ToString());

@@ -2,6 +2,7 @@
 #include "imageio/decode.h"
 #include "server/embedded_files.h"
 #include "server/handlers.h"
+#include "server/tenant_scope.h"
 
 namespace likeness::server {
 
@@ -43,8 +44,10 @@ Result<Reply> HandleWhoami(Services&, const Call& call) {
                       {"created_at", k.created_at}});
 }
 
-Result<Reply> HandleStats(Services& s, const Call&) {
-  ASSIGN_OR_RETURN(catalog::CatalogStats st, s.engine.catalog().Stats());
+Result<Reply> HandleStats(Services& s, const Call& call) {
+  // Counts over the sources the caller's tenant sees (its own and those shared to it).
+  ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
+  ASSIGN_OR_RETURN(catalog::CatalogStats st, s.engine.catalog().StatsOfSources(scope.visible));
   return Reply::Json(
       {{"sources", st.sources},
        {"images", st.images},
@@ -54,10 +57,12 @@ Result<Reply> HandleStats(Services& s, const Call&) {
        {"ingest_errors", st.errors},
        {"model_id", st.model_id},
        {"schema_version", st.schema_version},
-       {"index", {{"kind", s.engine.index().factory()}, {"vectors", s.engine.index().size()}}}});
+       {"tenant", scope.tenant},
+       {"index", {{"kind", s.engine.index().factory()}, {"vectors", st.searchable_faces}}}});
 }
 
-Result<Reply> HandleMetrics(Services& s, const Call&) {
+Result<Reply> HandleMetrics(Services& s, const Call& call) {
+  RETURN_IF_ERROR(RequireOperatorTenant(call, "process metrics"));
   ASSIGN_OR_RETURN(catalog::CatalogStats st, s.engine.catalog().Stats());
   MetricsGauges g;
   g.faces_indexed = static_cast<int64_t>(s.engine.index().size());

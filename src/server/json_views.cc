@@ -27,7 +27,8 @@ nlohmann::json SourceJson(const catalog::SourceRecord& s) {
           {"art9_condition", s.art9_condition},
           {"jurisdiction", s.jurisdiction},
           {"retain_until", s.retain_until},
-          {"created_at", s.created_at}};
+          {"created_at", s.created_at},
+          {"tenant", s.tenant}};
 }
 
 nlohmann::json MatchJson(const engine::Match& m) {

@@ -33,6 +33,9 @@ CliRun Cli(const std::filesystem::path& data, const std::string& args) {
 TEST(KeysCli, CreatePrintsTheKeyOnceListNeverShowsItRevokeEndsIt) {
   likeness::testing::TempDir dir;
   const auto data = dir.path() / "data";
+  // A key's tenant must be registered first.
+  EXPECT_NE(Cli(data, "keys create --name dana --role investigator --tenant police-nrw").code, 0);
+  ASSERT_EQ(Cli(data, "tenant create police-nrw").code, 0);
   CliRun made = Cli(data, "keys create --name dana --role investigator --tenant police-nrw");
   ASSERT_EQ(made.code, 0);
   const std::string key = made.out.substr(0, made.out.find('\n'));
