@@ -2,7 +2,7 @@
 // grey PGM photos (ORL's 92x112 series), and an MJPEG "clip" of one still photo.
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const W = 640, H = 480, FPS = 10, ENLARGE = 3.5;
+const W = 640, H = 480, FPS = 10;
 
 // Binary PGM (P5, maxval 255) -> { width, height, data }.
 export function readPgm(path) {
@@ -28,25 +28,22 @@ function rng(seed) {
   return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 4294967296; };
 }
 
-// One 640x480 luma plane: the photo enlarged (bilinear) and centred on its corner's grey, plus noise.
+// One 640x480 luma plane: the photo scaled (bilinear) to the frame's height, its edge columns
+// stretched to the frame's width (a visible photo border would look like a print held up to the
+// camera, which the passive liveness model rightly refuses), plus noise.
 function frameLuma(img, rand) {
   const y = new Uint8Array(W * H);
-  const bw = Math.round(img.width * ENLARGE), bh = Math.round(img.height * ENLARGE);
-  const ox = Math.floor((W - bw) / 2), oy = Math.floor((H - bh) / 2);
-  const bg = img.data[0];
+  const scale = H / img.height;
+  const ox = Math.floor((W - Math.round(img.width * scale)) / 2);
   for (let r = 0; r < H; r++) {
     for (let c = 0; c < W; c++) {
-      let v = bg;
-      const bx = c - ox, by = r - oy;
-      if (bx >= 0 && by >= 0 && bx < bw && by < bh) {
-        const sx = Math.min(img.width - 1, Math.max(0, (bx + 0.5) / ENLARGE - 0.5));
-        const sy = Math.min(img.height - 1, Math.max(0, (by + 0.5) / ENLARGE - 0.5));
-        const x0 = Math.floor(sx), y0 = Math.floor(sy);
-        const x1 = Math.min(img.width - 1, x0 + 1), y1 = Math.min(img.height - 1, y0 + 1);
-        const fx = sx - x0, fy = sy - y0;
-        const p = (xx, yy) => img.data[yy * img.width + xx];
-        v = (p(x0, y0) * (1 - fx) + p(x1, y0) * fx) * (1 - fy) + (p(x0, y1) * (1 - fx) + p(x1, y1) * fx) * fy;
-      }
+      const sx = Math.min(img.width - 1, Math.max(0, (c - ox + 0.5) / scale - 0.5));
+      const sy = Math.min(img.height - 1, Math.max(0, (r + 0.5) / scale - 0.5));
+      const x0 = Math.floor(sx), y0 = Math.floor(sy);
+      const x1 = Math.min(img.width - 1, x0 + 1), y1 = Math.min(img.height - 1, y0 + 1);
+      const fx = sx - x0, fy = sy - y0;
+      const p = (xx, yy) => img.data[yy * img.width + xx];
+      let v = (p(x0, y0) * (1 - fx) + p(x1, y0) * fx) * (1 - fy) + (p(x0, y1) * (1 - fx) + p(x1, y1) * fx) * fy;
       v += Math.floor(rand() * 7) - 3;
       y[r * W + c] = Math.max(0, Math.min(255, Math.round(v)));
     }

@@ -130,7 +130,12 @@ async function main() {
       await waitForTokens(16);
       await withCamera(clip, server.url, key, async (page) => {
         await startAndRecord(page);
-        await page.getByText('Live check passed.').waitFor();
+        await page.getByText(/^(Live check passed\.|Refused: )/).waitFor();
+        const said = await page.locator('#sc-status').innerText();
+        if (!said.startsWith('Live check passed')) {
+          await page.screenshot({ path: join(shots, 'selfcheck-03-accepted-FAILED.png'), fullPage: true });
+        }
+        assert.match(said, /^Live check passed/, `the ORL head turn was refused: ${said}`);
         await page.locator('#sc-report').waitFor();
         await page.getByText(/Your face (is not held here|matches \d+ held face)/).waitFor();
         assert.match(await page.locator('#sc-summary').innerText(), /Nothing from your capture is stored/);

@@ -1,7 +1,7 @@
 // The self-check liveness decision with the real models on a camera-like sequence assembled from
 // one ORL person's photos (s39: facing the camera, then turned to their left), the way the browser
-// test feeds Chromium's fake camera: each photo enlarged onto a 640x480 frame, with sensor-like
-// noise, JPEG-encoded. It answers turn-left and fails turn-right and blink; the same photo repeated
+// test feeds Chromium's fake camera: each photo filling a 640x480 frame, with sensor-like noise,
+// JPEG-encoded. It answers turn-left and fails turn-right and blink; the same photo repeated
 // (a still) fails. Skips when the dev set is absent.
 #include "governance/selfcheck_liveness.h"
 
@@ -24,19 +24,21 @@ namespace fs = std::filesystem;
 constexpr int kSubject = 39;
 // Photos of s39 in capture order: frontal (5, 9), then turned to the subject's left (2, 8, 7).
 constexpr int kTurnLeftSeries[] = {5, 9, 5, 9, 2, 8, 7, 8};
-constexpr double kEnlarge = 3.5;  // 92x112 -> 322x392 inside 640x480, as tests/e2e does
 
 std::vector<uint8_t> ReadFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), {});
 }
 
-// One camera-like frame: the photo enlarged and centred on a 640x480 grey frame, plus noise.
+// One camera-like frame: the photo scaled to the frame's height, its edge columns stretched to the
+// frame's width (no visible photo border, which the passive model rightly reads as a print), noise.
 std::vector<uint8_t> CameraFrame(const cv::Mat& grey, std::mt19937& rng) {
-  cv::Mat big;
-  cv::resize(grey, big, cv::Size(), kEnlarge, kEnlarge, cv::INTER_LINEAR);
-  cv::Mat frame(480, 640, CV_8UC1, cv::Scalar(grey.at<uint8_t>(0, 0)));
-  big.copyTo(frame(cv::Rect((640 - big.cols) / 2, (480 - big.rows) / 2, big.cols, big.rows)));
+  cv::Mat big, frame;
+  const double scale = 480.0 / grey.rows;
+  cv::resize(grey, big, cv::Size(), scale, scale, cv::INTER_LINEAR);
+  const int left = (640 - big.cols) / 2;
+  cv::copyMakeBorder(big, frame, 0, 480 - big.rows, left, 640 - big.cols - left,
+                     cv::BORDER_REPLICATE);
   std::uniform_int_distribution<int> noise(-3, 3);
   for (int y = 0; y < frame.rows; ++y) {
     for (int x = 0; x < frame.cols; ++x) {

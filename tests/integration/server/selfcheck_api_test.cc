@@ -96,10 +96,12 @@ std::vector<std::string> OrlTurnLeft(const fs::path& orl) {
     cv::Mat grey =
         cv::imread((orl / "s39" / (std::to_string(i) + ".pgm")).string(), cv::IMREAD_GRAYSCALE);
     if (grey.empty()) return {};
-    cv::Mat big;
-    cv::resize(grey, big, cv::Size(), 3.5, 3.5, cv::INTER_LINEAR);
-    cv::Mat frame(480, 640, CV_8UC1, cv::Scalar(grey.at<uint8_t>(0, 0)));
-    big.copyTo(frame(cv::Rect((640 - big.cols) / 2, (480 - big.rows) / 2, big.cols, big.rows)));
+    cv::Mat big, frame;
+    const double scale = 480.0 / grey.rows;
+    cv::resize(grey, big, cv::Size(), scale, scale, cv::INTER_LINEAR);
+    const int left = (640 - big.cols) / 2;
+    cv::copyMakeBorder(big, frame, 0, 480 - big.rows, left, 640 - big.cols - left,
+                       cv::BORDER_REPLICATE);
     cv::Mat noise(frame.size(), CV_16SC1);
     cv::randu(noise, -3, 4);
     frame.convertTo(frame, CV_16SC1);
