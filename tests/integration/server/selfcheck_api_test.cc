@@ -66,7 +66,7 @@ TEST_F(SelfCheckApiTest, DistinctPhotosOfDifferentPeopleAndReplaysAreRefused) {
   auto c = Client();
   const auto auth = Auth(Role::kSelfCheck);
   std::vector<std::string> frames;
-  for (int i : {1, 3, 4, 5, 6}) frames.push_back(ReadFile(DemoPhoto(i)));
+  for (int i : {2, 3, 4, 5, 6}) frames.push_back(ReadFile(DemoPhoto(i)));
   auto r = Submit(*c, auth, NewChallenge(*c, auth)["nonce"], frames);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 422) << r->body;
@@ -90,7 +90,7 @@ TEST_F(SelfCheckApiTest, DistinctPhotosOfDifferentPeopleAndReplaysAreRefused) {
 // Camera-like frames of ORL s39 facing the camera, then turning to their left (see
 // tests/integration/governance/selfcheck_liveness_test.cc).
 std::vector<std::string> OrlTurnLeft(const fs::path& orl) {
-  std::mt19937 rng(11);
+  std::mt19937 rng(7);
   std::vector<std::string> out;
   for (int i : {5, 9, 5, 9, 2, 8, 7, 8}) {
     cv::Mat grey =
@@ -102,11 +102,12 @@ std::vector<std::string> OrlTurnLeft(const fs::path& orl) {
     const int left = (640 - big.cols) / 2;
     cv::copyMakeBorder(big, frame, 0, 480 - big.rows, left, 640 - big.cols - left,
                        cv::BORDER_REPLICATE);
-    cv::Mat noise(frame.size(), CV_16SC1);
-    cv::randu(noise, -3, 4);
-    frame.convertTo(frame, CV_16SC1);
-    frame += noise;
-    frame.convertTo(frame, CV_8UC1);
+    std::uniform_int_distribution<int> noise(-3, 3);
+    for (int y = 0; y < frame.rows; ++y) {
+      for (int x = 0; x < frame.cols; ++x) {
+        frame.at<uint8_t>(y, x) = cv::saturate_cast<uint8_t>(frame.at<uint8_t>(y, x) + noise(rng));
+      }
+    }
     cv::Mat bgr;
     cv::cvtColor(frame, bgr, cv::COLOR_GRAY2BGR);
     std::vector<uint8_t> jpeg;
