@@ -57,6 +57,7 @@
       stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
       $('sc-video').srcObject = stream;
       await $('sc-video').play();
+      $('sc-start').disabled = true;
       say('Camera on.');
       await newChallenge();
     } catch (e) {
