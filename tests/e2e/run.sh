@@ -7,8 +7,9 @@
 # Env: CHROMIUM (browser binary, default /usr/bin/chromium), LIKENESS_SKIP_APT=1 (never apt-get).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-cd "$here"
 cli="${1:-$here/../../build/apps/likeness/likeness}"
+case "$cli" in /*) ;; *) cli="$PWD/$cli" ;; esac  # relative to the caller's folder
+cd "$here"
 browser="${CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$browser" ] && [ "${LIKENESS_SKIP_APT:-0}" != 1 ]; then
   echo "e2e: installing chromium from apt"
