@@ -81,11 +81,14 @@ ChallengeVerdict DecideChallenge(const std::vector<FrameMeasure>& frames, Challe
     return Fail(v, "a capture has " + std::to_string(t.min_frames) + " to " +
                        std::to_string(t.max_frames) + " frames");
   }
+  // Stills first: a repeated frame is the plainest sign of a photo held up or a file replayed.
   std::set<std::string> seen;
   for (int i = 0; i < n; ++i) {
     if (!seen.insert(frames[i].sha256).second) {
       return Fail(v, "frame " + std::to_string(i + 1) + " repeats an earlier one (a still)");
     }
+  }
+  for (int i = 0; i < n; ++i) {
     if (frames[i].faces != 1) {
       return Fail(v, "frame " + std::to_string(i + 1) + " shows " +
                          std::to_string(frames[i].faces) + " faces; exactly one is needed");

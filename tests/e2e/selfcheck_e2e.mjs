@@ -116,8 +116,12 @@ async function main() {
       await page.screenshot({ path: join(shots, 'selfcheck-01-start.png'), fullPage: true });
       await startAndRecord(page);
       await page.getByText(/^Refused: .*No result is given/).waitFor();
+      assert.match(await page.locator('#sc-status').innerText(), /a still/);
       assert.equal(await page.locator('#sc-report').isHidden(), true, 'a report was shown for a still');
       await page.screenshot({ path: join(shots, 'selfcheck-02-still-refused.png'), fullPage: true });
+      // Narrow screens.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.screenshot({ path: join(shots, 'selfcheck-02b-mobile.png'), fullPage: true });
     });
     log('still photo refused');
 
