@@ -101,6 +101,10 @@ void RegisterServe(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   cmd->add_option("--port", options->port, "TCP port (0: any free port)")->capture_default_str();
   cmd->add_option("--threads", options->threads, "face analyzers (concurrent image jobs)")
       ->capture_default_str();
+  cmd->add_option("--selfcheck-challenges", options->selfcheck_challenges,
+                  "liveness challenges the public self-check issues (comma list of turn-left, "
+                  "turn-right, blink)")
+      ->capture_default_str();
   cmd->add_option("--max-body-mb", *body_mb, "largest request body, in MiB")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));

@@ -8,8 +8,9 @@
 // kMinYawSweepDeg, from a start within kMaxStartYawDeg of frontal.
 //
 // Not covered: the passive liveness model (fr_liveness) and eye-state (blink) models are not used
-// yet, so a replayed *video* of the person turning their head passes this check; the server must
-// bind the challenge to a fresh random nonce and a short time window.
+// here, so a replayed *video* of the person turning their head passes this check. The server's
+// self-check uses governance/selfcheck_liveness.h instead (pose, eye-state and passive-liveness
+// models, random challenge kinds, replay memory).
 #pragma once
 
 #include <cstdint>

@@ -43,6 +43,12 @@ Result<Reply> HandleExecuteErasure(Services& s, const Call& call);
 Result<Reply> HandleAuditEntries(Services& s, const Call& call);
 Result<Reply> HandleAuditVerify(Services& s, const Call& call);
 
+// handlers_selfcheck.cc
+Result<Reply> HandleSelfCheckChallenge(Services& s, const Call& call);
+Result<Reply> HandleSelfCheckSubmit(Services& s, const Call& call);
+Result<Reply> HandleSelfCheckRequest(Services& s, const Call& call);
+Result<Reply> HandleSelfCheckPage(Services& s, const Call& call);
+
 // handlers_web.cc
 Result<Reply> HandleWebIndex(Services& s, const Call& call);
 Result<Reply> HandleWebAsset(Services& s, const Call& call);

@@ -111,9 +111,12 @@ Result<std::unique_ptr<Server>> Server::Create(engine::Engine& engine, ServerOpt
   s->metrics_ = std::make_unique<Metrics>();
   s->limiter_ = std::make_unique<RateLimiter>();
   s->router_ = BuildRouter();
+  ASSIGN_OR_RETURN(auto kinds, ParseChallengeKinds(s->options_.selfcheck_challenges));
+  s->selfcheck_ =
+      std::make_unique<SelfCheckState>(std::move(kinds), s->options_.selfcheck_challenge_ttl);
   s->services_ = std::unique_ptr<Services>(new Services{engine, *s->gov_, *s->analyzers_, *s->keys_,
                                                         s->gov_->audit(), *s->metrics_, s->options_,
-                                                        s->store_mu_});
+                                                        s->store_mu_, *s->selfcheck_});
   // Stored upload copies whose image was erased (by the CLI, or before a crash) go now.
   if (auto swept = SweepUploads(engine, /*exclusive=*/true); !swept.ok()) {
     s->options_.log("upload sweep: " + swept.status().ToString());

@@ -39,6 +39,7 @@ class Governance;
 namespace likeness::server {
 
 class AnalyzerPool;
+class SelfCheckState;
 class ApiKeyStore;
 class Metrics;
 class RateLimiter;
@@ -92,6 +93,7 @@ class Server {
   std::unique_ptr<AnalyzerPool> analyzers_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<SelfCheckState> selfcheck_;
   Router router_;
   std::unique_ptr<Services> services_;
   std::unique_ptr<httplib::Server> http_;

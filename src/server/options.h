@@ -41,6 +41,11 @@ struct ServerOptions {
   BucketSpec selfcheck_per_key{2, 10};
   BucketSpec selfcheck_per_address{0.2, 3};
 
+  // The public self-check: which liveness challenges it issues (a comma list of turn-left,
+  // turn-right, blink) and how long a challenge or a receipt stays valid.
+  std::string selfcheck_challenges = "turn-left,turn-right,blink";
+  std::chrono::seconds selfcheck_challenge_ttl{120};
+
   // Where operational messages go (one line each, no trailing newline). Default: stderr.
   std::function<void(std::string_view)> log;
 };

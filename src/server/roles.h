@@ -5,7 +5,8 @@
 // search     the investigator: 1:N search, 1:1 verify, face detection, result images
 // auditor    reads the audit trail and statistics; never sees faces
 // privacy    the privacy officer: erasure, subject access, opt-out (routes to come), result images
-// selfcheck  the public self-check kiosk: only its own routes (to come), strictly rate limited
+// selfcheck  the public self-check kiosk: only its own routes (/api/v1/selfcheck/*), strictly
+//            rate limited
 #pragma once
 
 #include <array>

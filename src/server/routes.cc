@@ -56,6 +56,13 @@ Router BuildRouter() {
   add("GET", "/api/v1/audit", kRoles, {kAdmin, kAuditor}, HandleAuditEntries);
   add("GET", "/api/v1/audit/verify", kRoles, {kAdmin, kAuditor}, HandleAuditVerify);
 
+  // The public self-check: a liveness challenge, a live capture, the report, erasure/opt-out.
+  const RoleSet selfcheck = {kAdmin, kSelfCheck};
+  add("POST", "/api/v1/selfcheck/challenge", kRoles, selfcheck, HandleSelfCheckChallenge);
+  add("POST", "/api/v1/selfcheck/submit", kRoles, selfcheck, HandleSelfCheckSubmit);
+  add("POST", "/api/v1/selfcheck/requests", kRoles, selfcheck, HandleSelfCheckRequest);
+  add("GET", "/selfcheck", kPublic, {}, HandleSelfCheckPage, /*in_api=*/false);
+
   // The web app (public files; it asks for a key and sends it with every API call).
   add("GET", "/", kPublic, {}, HandleWebIndex, /*in_api=*/false);
   add("GET", "/app/{file}", kPublic, {}, HandleWebAsset, /*in_api=*/false);

@@ -12,6 +12,7 @@
 #include "server/api_keys.h"
 #include "server/metrics.h"
 #include "server/options.h"
+#include "server/selfcheck_state.h"
 
 namespace likeness::server {
 
@@ -28,6 +29,8 @@ struct Services {
   // Uploads hold it shared; erasures and opt-outs exclusively (governance runs one erasure at a
   // time per data folder, and the sweep of stored copies must not race an upload's commit).
   std::shared_mutex& store_mu;
+  // The public self-check's challenges, replay memory and receipts (handlers_selfcheck.cc).
+  SelfCheckState& selfcheck;
 
   void Log(std::string_view line) const { options.log(line); }
 };

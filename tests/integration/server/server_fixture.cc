@@ -75,6 +75,9 @@ void ServerTest::SetUpTestSuite() {
   // The role matrix presents a forged key to every route; the default (1/s, burst 10) would
   // rightly refuse that many guesses from one address.
   server_options.auth_failures_per_address = {50, 200};
+  // Likewise the selfcheck role's strict per-address limit (burst 3) for the matrix's self-check
+  // routes; SelfCheckKeysHaveStrictLimits tests the default on a server of its own.
+  server_options.selfcheck_per_address = {50, 200};
   server_ = std::make_unique<TestServer>(*engine_, server_options);
   ASSERT_TRUE(server_->ok());
 }
