@@ -13,6 +13,7 @@
 #include "server/form.h"
 #include "server/handlers.h"
 #include "server/selfcheck_state.h"
+#include "server/tenant_scope.h"
 
 namespace likeness::server {
 namespace {
@@ -132,10 +133,12 @@ Result<Reply> HandleSelfCheckSubmit(Services& s, const Call& call) {
     r.body = body.dump();
     return r;
   }
-  ASSIGN_OR_RETURN(
-      nlohmann::json access,
-      governance::SubjectAccess(s.gov, verdict.embedding, sequence_hash,
-                                SelfCheckJustification(call, "public self-check", nonce)));
+  // The kiosk answers for its organisation's own sources, like that tenant's privacy officer.
+  ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
+  ASSIGN_OR_RETURN(nlohmann::json access,
+                   governance::SubjectAccess(
+                       s.gov, verdict.embedding, sequence_hash,
+                       SelfCheckJustification(call, "public self-check", nonce), &scope.own));
   std::vector<int64_t> face_ids;
   for (const auto& f : access.value("faces", nlohmann::json::array())) {
     face_ids.push_back(f.at("face_id").get<int64_t>());

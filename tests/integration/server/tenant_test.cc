@@ -53,6 +53,8 @@ class TenantTest : public ::testing::Test {
     ServerOptions so;
     so.per_key = {100, 400};
     so.per_address = {1000, 1000};
+    so.selfcheck_per_key = {100, 400};  // the route sweep sends several self-check requests
+    so.selfcheck_per_address = {100, 400};
     server_ = std::make_unique<TestServer>(*engine_, so);
     ASSERT_TRUE(server_->ok());
     c_ = server_->Client();
@@ -275,6 +277,25 @@ TEST_F(TenantTest, EveryRouteKeepsTenantsApart) {
          404}}},
       {"GET /api/v1/audit", {{get("/api/v1/audit?limit=1000"), 200}}},
       {"GET /api/v1/audit/verify", {{get("/api/v1/audit/verify"), 200}}},
+      // The self-check: a challenge carries no catalog data; a still capture gets no result (422);
+      // a receipt not issued to this kiosk redeems nothing (409). The report of an accepted
+      // capture is scoped to the kiosk's tenant (selfcheck handler: ScopeOf(...).own).
+      {"POST /api/v1/selfcheck/challenge", {{post_json("/api/v1/selfcheck/challenge", {}), 200}}},
+      {"POST /api/v1/selfcheck/submit",
+       {{[probe](httplib::Client& c, const httplib::Headers& h) {
+           // A real challenge, answered with a still of a face acme holds: refused, no result.
+           auto challenge = c.Post("/api/v1/selfcheck/challenge", h, "{}", "application/json");
+           const std::string nonce = challenge && challenge->status == 200
+                                         ? nlohmann::json::parse(challenge->body).value("nonce", "")
+                                         : "";
+           httplib::MultipartFormDataItems items = {TextPart("nonce", nonce)};
+           for (int i = 0; i < 4; ++i) items.push_back(FilePart("frame", probe));
+           return c.Post("/api/v1/selfcheck/submit", h, items);
+         },
+         422}}},
+      {"POST /api/v1/selfcheck/requests",
+       {{post_json("/api/v1/selfcheck/requests", {{"receipt", "not-issued"}, {"kind", "erasure"}}),
+         409}}},
   };
 
   const Router router = BuildRouter();
