@@ -75,7 +75,8 @@ Result<governance::ErasureRequest> ReadErasureRequest(const nlohmann::json& body
       {"source", governance::EraseKind::kSource},
       {"batch", governance::EraseKind::kBatch},
       {"jurisdiction", governance::EraseKind::kJurisdiction},
-      {"subject", governance::EraseKind::kSubject}};
+      {"subject", governance::EraseKind::kSubject},
+      {"person", governance::EraseKind::kPerson}};
   bool known = false;
   for (const auto& [name, kind] : kKinds) {
     if (by == name) {
@@ -85,7 +86,7 @@ Result<governance::ErasureRequest> ReadErasureRequest(const nlohmann::json& body
   }
   if (!known) {
     return Status::InvalidArgument(
-        "'by' must be one of face, image, source, batch, jurisdiction, subject");
+        "'by' must be one of face, image, source, batch, jurisdiction, subject, person");
   }
   ASSIGN_OR_RETURN(req.value,
                    JsonText(body, "value", req.kind != governance::EraseKind::kSubject, 200));
