@@ -2,12 +2,13 @@
 """Open-set identification through the live search path (`likeness serve`, POST /api/v1/search),
 raw cosine versus the hubness-corrected score, on a folder per identity (ROOT/<identity>/<images>).
 
-Gallery: the first image (sorted) of each identity with 2+ images, ingested into a fresh data folder
-with `likeness ingest`; probes: the other images, each searched once per scoring (largest face,
-top 5). Reported per scoring: rank-1, rank-5, and DIR at FPIR 1 % / 0.1 %, where a probe's non-mated
-score is the best score of a gallery face of another identity in its own search (the mate stays in
-the gallery: unlike `bench identify`, no identity is left out, so this is the live engine's number),
-plus the mean search latency. Usage: bench/live_identify.py ROOT [ROOT…] --likeness build/apps/likeness/likeness
+Open set with true strangers: identities with 2+ images are sorted and alternately enrolled or kept
+out. Gallery: the first image (sorted) of each enrolled identity (or its first --templates images),
+ingested into a fresh data folder with `likeness ingest`. Mated probes: the enrolled identities'
+other images; non-mated probes: every image of the identities kept out (nobody in the gallery).
+Each probe is searched once per scoring (largest face, top 5). Reported per scoring: rank-1,
+rank-5, and DIR at FPIR 1 % / 0.1 % (thresholds from the strangers' best scores), plus the mean
+search latency. Usage: bench/live_identify.py ROOT [ROOT…] --likeness build/apps/likeness/likeness
 """
 import argparse, hashlib, json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request, uuid
 
@@ -72,16 +73,21 @@ def main():
     ap.add_argument('roots', nargs='+')
     ap.add_argument('--likeness', required=True)
     ap.add_argument('--json', action='store_true')
+    ap.add_argument('--templates', type=int, default=1, help='gallery images per enrolled identity')
     a = ap.parse_args()
-    ids = identities(a.roots)
+    all_ids = identities(a.roots)
+    names = sorted(all_ids)
+    ids = {n: all_ids[n] for n in names[0::2] if len(all_ids[n]) > a.templates}
+    strangers = {n: all_ids[n] for n in names[1::2]}
     tmp = tempfile.mkdtemp(prefix='likeness-live-')
     data, gallery = os.path.join(tmp, 'data'), os.path.join(tmp, 'gallery')
     os.makedirs(gallery)
     identity_of = {}  # sha256 of a gallery file -> identity
     for ident, files in ids.items():
-        dst = os.path.join(gallery, ident.replace('/', '_') + os.path.splitext(files[0])[1])
-        shutil.copy(files[0], dst)
-        identity_of[hashlib.sha256(open(files[0], 'rb').read()).hexdigest()] = ident
+        for i, f in enumerate(files[:a.templates]):
+            dst = os.path.join(gallery, f"{ident.replace('/', '_')}_{i}{os.path.splitext(f)[1]}")
+            shutil.copy(f, dst)
+            identity_of[hashlib.sha256(open(f, 'rb').read()).hexdigest()] = ident
     env = dict(os.environ, LIKENESS_OPERATOR='bench')
     lk = [a.likeness, '--data', data, '-q']
     subprocess.run(lk + ['ingest', gallery, '--source', 'bench', '--basis', 'art6-1-e,art9-2-g',
@@ -104,7 +110,7 @@ def main():
         for scoring in ('cosine', 'hubness'):
             mated, nonmated, rank1, rank5, n, secs, noface = [], [], 0, 0, 0, 0.0, 0
             for ident, files in ids.items():
-                for probe in files[1:]:
+                for probe in files[a.templates:]:
                     r, dt = search(port, key, probe, scoring)
                     secs += dt
                     if not r['faces']:
@@ -116,21 +122,29 @@ def main():
                     ok1 = bool(who) and who[0] == ident
                     rank1 += ok1
                     rank5 += ident in who[:5]
-                    mate = [m['score'] for m, w in zip(ms, who) if w == ident]
-                    non = [m['score'] for m, w in zip(ms, who) if w != ident]
-                    mated.append((ok1, mate[0] if mate else -9))
-                    nonmated.append(non[0] if non else -9)
+                    mated.append((ok1, ms[0]['score'] if ms else -9))
+            for ident, files in strangers.items():
+                for probe in files:
+                    r, dt = search(port, key, probe, scoring)
+                    secs += dt
+                    if not r['faces']:
+                        noface += 1
+                        continue
+                    ms = r['faces'][0]['matches']
+                    nonmated.append(ms[0]['score'] if ms else -9)
             d2, t2 = dir_at(mated, nonmated, 0.01)
             d3, t3 = dir_at(mated, nonmated, 0.001)
-            results[scoring] = {'probes': n, 'no_face': noface, 'rank1': 100.0 * rank1 / n,
+            results[scoring] = {'probes': n, 'strangers': len(nonmated), 'no_face': noface, 'rank1': 100.0 * rank1 / n,
                                 'rank5': 100.0 * rank5 / n, 'dir_fpir_1e-2': d2, 't_1e-2': t2,
                                 'dir_fpir_1e-3': d3, 't_1e-3': t3,
-                                'ms_per_search': 1000.0 * secs / max(1, n + noface)}
-        out = {'roots': a.roots, 'gallery': len(ids), 'results': results}
+                                'ms_per_search': 1000.0 * secs / max(1, n + len(nonmated) + noface)}
+        out = {'roots': a.roots, 'enrolled': len(ids), 'templates': a.templates,
+               'stranger_identities': len(strangers), 'results': results}
         if a.json:
             print(json.dumps(out, indent=2))
         else:
-            print(f"gallery {len(ids)} identities, {results['cosine']['probes']} probes")
+            print(f"gallery {len(ids)} identities x {a.templates}, {results['cosine']['probes']} "
+                  f"mated probes, {results['cosine']['strangers']} stranger probes")
             for k, v in results.items():
                 print(f"{k:8s} rank-1 {v['rank1']:.2f}%  rank-5 {v['rank5']:.2f}%  "
                       f"DIR@FPIR1% {v['dir_fpir_1e-2']:.2f}% (t {v['t_1e-2']:.3f})  "

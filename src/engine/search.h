@@ -43,8 +43,8 @@ struct SearchOptions {
   float min_score = -1.0f;  // matches below (in the scoring's score) are not listed
   bool largest_only = false;
   float match_threshold = kDefaultMatchThreshold;
-  // Raw cosine by default: on the dev sets the correction changed rank-1 by 0 to +0.4 points and
-  // DIR at FPIR 1 % by -0.75 to +0.4 points (bench/README.md, "Hubness in live search").
+  // Raw cosine by default: live on ORL, hubness gains 0.6 points of rank-1 with one photo per person
+  // but loses 10 of DIR at FPIR 1 % with three (bench/README.md, "Hubness in live search").
   Scoring scoring = Scoring::kCosine;
 };
 

@@ -67,7 +67,9 @@ TEST_F(HubnessSearchTest, ScoresAreTheFormulaAndKeepRawCosine) {
         openset::HubnessScore(m.cosine, BruteMean(g, e, m.face.face.id), probe_mean);
     EXPECT_NEAR(m.score, expected, 1e-4) << "face " << m.face.face.id;
     EXPECT_EQ(m.is_match, m.score >= engine::kDefaultHubnessThreshold);
-    if (i > 0) EXPECT_GE((*hits)[i - 1].score, m.score);  // ranked by the corrected score
+    if (i > 0) {
+      EXPECT_GE((*hits)[i - 1].score, m.score);  // ranked by the corrected score
+    }
   }
   // Cosine scoring is unchanged: score == cosine.
   o.scoring = engine::Scoring::kCosine;
