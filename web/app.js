@@ -6,6 +6,7 @@ import { initIngest } from './ingest.js';
 import { initStats } from './stats.js';
 import { initAudit } from './audit.js';
 import { initPrivacy } from './privacy.js';
+import { initPeople } from './people.js';
 
 const KEY_STORAGE = 'likeness.key';
 const $ = (id) => document.getElementById(id);
@@ -87,12 +88,13 @@ function signOut() {
 }
 
 function init() {
-  const ctx = { api: () => state.api, setStatus };
+  const ctx = { api: () => state.api, role: () => (state.who ? state.who.role : ''), setStatus };
   state.screens.search = initSearch(ctx);
   state.screens.ingest = initIngest(ctx);
   state.screens.stats = initStats(ctx);
   state.screens.audit = initAudit(ctx);
   state.screens.privacy = initPrivacy(ctx);
+  state.screens.people = initPeople(ctx);
   $('login-form').addEventListener('submit', (e) => {
     e.preventDefault();
     signIn($('login-key').value.trim(), false);

@@ -82,6 +82,9 @@ export function initSearch(ctx) {
     const score = document.createElement('span');
     score.className = 'score';
     score.textContent = `score ${fmtScore(m.score)}`;
+    if (m.score_cosine !== undefined && m.score_cosine !== m.score) {
+      score.textContent += ` (cosine ${fmtScore(m.score_cosine)})`;
+    }
     const facts = document.createElement('dl');
     facts.className = 'facts small';
     for (const [k, v] of [

@@ -94,6 +94,7 @@ nlohmann::json ToJson(const engine::Match& m) {
   const auto& f = m.face;
   return {{"face_id", f.face.id},
           {"score", m.score},
+          {"score_cosine", m.cosine},
           {"match", m.is_match},
           {"image_id", f.image.id},
           {"image_path", f.image.path},
@@ -123,6 +124,7 @@ nlohmann::json ToJson(const engine::SearchResponse& r) {
                       {"width", r.width},
                       {"height", r.height},
                       {"threshold", r.threshold},
+                      {"scoring", engine::ScoringName(r.scoring)},
                       {"gallery_size", r.gallery_size},
                       {"faces", faces}};
   // null until `likeness calibrate` has measured the catalog's impostor scores.
@@ -132,6 +134,19 @@ nlohmann::json ToJson(const engine::SearchResponse& r) {
                   ? nlohmann::json()
                   : nlohmann::json(r.false_positive_identification_rate);
   return j;
+}
+
+nlohmann::json ToJson(const engine::PersonGroup& g) {
+  nlohmann::json matches = nlohmann::json::array();
+  for (const auto& m : g.matches) matches.push_back(ToJson(m));
+  return {{"person", g.person == 0 ? nlohmann::json() : nlohmann::json(g.person)},
+          {"name", g.name},
+          {"person_faces", g.person_faces},
+          {"best_score", g.best_score},
+          {"match", g.is_match},
+          {"template_cosine",
+           g.template_cosine ? nlohmann::json(*g.template_cosine) : nlohmann::json()},
+          {"matches", matches}};
 }
 
 }  // namespace likeness::cli

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/engine.h"
+#include "engine/person_groups.h"
 #include "engine/search.h"
 #include "likeness/status.h"
 
@@ -37,5 +38,7 @@ nlohmann::json ToJson(const FaceQuality& q);
 nlohmann::json ToJson(const catalog::SourceRecord& s);
 nlohmann::json ToJson(const engine::Match& m);
 nlohmann::json ToJson(const engine::SearchResponse& r);
+// One person's matches (engine/person_groups.h); "person" is null for a face no person holds.
+nlohmann::json ToJson(const engine::PersonGroup& g);
 
 }  // namespace likeness::cli

@@ -1,5 +1,5 @@
-// likeness erase: erasure by face, image, source, batch, jurisdiction or subject, with a preview
-// and a receipt recorded in the audit chain.
+// likeness erase: erasure by face, image, source, batch, jurisdiction, subject or person, with a
+// preview and a receipt recorded in the audit chain.
 #include <unistd.h>
 
 #include <cstdio>
@@ -15,7 +15,7 @@ namespace likeness::cli {
 void RegisterErase(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   auto* cmd = app.add_subcommand("erase", "erase faces, images and their vectors, with a receipt");
   struct Args {
-    std::string face, image, source, batch, jurisdiction, subject;
+    std::string face, image, source, batch, jurisdiction, subject, person;
     bool preview = false, yes = false, largest = false;
     JustificationFlags why;
   };
@@ -26,6 +26,8 @@ void RegisterErase(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   cmd->add_option("--batch", a->batch, "one ingest batch id");
   cmd->add_option("--jurisdiction", a->jurisdiction, "every source of a country (ISO code)");
   cmd->add_option("--subject", a->subject, "a probe photo: every held face matching it");
+  cmd->add_option("--person", a->person,
+                  "a person id (likeness people list): all their faces and their name");
   cmd->add_flag("--preview", a->preview, "list what would be erased, erase nothing");
   cmd->add_flag("--yes", a->yes, "erase without asking");
   cmd->add_flag("--largest", a->largest, "--subject: use the largest of several faces");
@@ -39,9 +41,11 @@ void RegisterErase(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     if (!a->batch.empty()) asked.push_back({EraseKind::kBatch, a->batch});
     if (!a->jurisdiction.empty()) asked.push_back({EraseKind::kJurisdiction, a->jurisdiction});
     if (!a->subject.empty()) asked.push_back({EraseKind::kSubject, a->subject});
+    if (!a->person.empty()) asked.push_back({EraseKind::kPerson, a->person});
     if (asked.size() != 1) {
-      *exit_code = Fail(Status::InvalidArgument(
-          "name exactly one of --face, --image, --source, --batch, --jurisdiction, --subject"));
+      *exit_code =
+          Fail(Status::InvalidArgument("name exactly one of --face, --image, --source, --batch, "
+                                       "--jurisdiction, --subject, --person"));
       return;
     }
     auto why = MakeJustification(a->why, false, "erasure", "art6-1-c");

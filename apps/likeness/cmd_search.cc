@@ -15,6 +15,7 @@ void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     std::string image;
     engine::SearchOptions options;
     bool json = false;
+    std::string scoring = "cosine", group_by;
     JustificationFlags why;
     std::string tenant;
   };
@@ -24,12 +25,31 @@ void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   cmd->add_option("--tenant", args->tenant,
                   "search as this organisation: only its own sources and those shared to it");
   cmd->add_option("--top", args->options.top_k, "matches per face")->capture_default_str();
-  cmd->add_option("--min-score", args->options.min_score, "hide matches below this cosine");
-  cmd->add_option("--threshold", args->options.match_threshold, "match decision threshold")
+  auto* min_score =
+      cmd->add_option("--min-score", args->options.min_score, "hide matches below this score");
+  auto* threshold =
+      cmd->add_option("--threshold", args->options.match_threshold,
+                      "match decision threshold (default: 0.45 cosine, 0.42 hubness)");
+  cmd->add_option("--scoring", args->scoring,
+                  "cosine (raw) or hubness (2cos - gallery face's and probe's 5-NN means)")
       ->capture_default_str();
+  cmd->add_option("--group-by", args->group_by, "person: fold the matches of each person together");
   cmd->add_flag("--largest", args->options.largest_only, "search only the largest face");
   cmd->add_flag("--json", args->json, "JSON output");
-  cmd->callback([&flags, args, exit_code]() {
+  cmd->callback([&flags, args, exit_code, threshold, min_score]() {
+    auto scoring = engine::ParseScoring(args->scoring);
+    if (!scoring.ok()) {
+      *exit_code = Fail(scoring.status());
+      return;
+    }
+    if (!args->group_by.empty() && args->group_by != "person") {
+      *exit_code = Fail(Status::InvalidArgument("--group-by takes 'person'"));
+      return;
+    }
+    args->options.scoring = *scoring;
+    if (threshold->count() == 0) args->options.match_threshold = engine::DefaultThreshold(*scoring);
+    if (min_score->count() == 0 && *scoring == engine::Scoring::kHubness)
+      args->options.min_score = -4.0f;  // the hubness score's floor (2 x -1 - 1 - 1)
     auto why = MakeJustification(args->why, true);
     if (!why.ok()) {
       *exit_code = Fail(why.status().WithContext("search refused"));
@@ -65,15 +85,32 @@ void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       *exit_code = Fail(r.status().WithContext(args->image));
       return;
     }
+    std::vector<std::vector<engine::PersonGroup>> groups;
+    if (!args->group_by.empty()) {
+      for (const auto& f : r->faces) {
+        auto g = engine::GroupByPerson(*eng->engine, f.embedding, f.matches);
+        if (!g.ok()) {
+          *exit_code = Fail(g.status());
+          return;
+        }
+        groups.push_back(std::move(*g));
+      }
+    }
     if (args->json) {
       auto j = ToJson(*r);
       j["probe"] = args->image;
       j["audit_seq"] = seq;
+      for (size_t i = 0; i < groups.size(); ++i) {
+        nlohmann::json people = nlohmann::json::array();
+        for (const auto& g : groups[i]) people.push_back(ToJson(g));
+        j["faces"][i]["people"] = people;
+      }
       std::cout << j.dump(2) << "\n";
       return;
     }
-    std::printf("probe %s (%dx%d): %zu face(s); decision threshold %.2f\n", args->image.c_str(),
-                r->width, r->height, r->faces.size(), r->threshold);
+    std::printf("probe %s (%dx%d): %zu face(s); %s scoring, decision threshold %.2f\n",
+                args->image.c_str(), r->width, r->height, r->faces.size(),
+                std::string(engine::ScoringName(r->scoring)).c_str(), r->threshold);
     if (r->expected_false_matches >= 0) {
       std::printf(
           "gallery %lld faces: a stranger's search is expected to raise %.3f false matches "
@@ -89,15 +126,35 @@ void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       const auto& f = r->faces[i];
       std::printf("face %zu at (%.0f,%.0f %.0fx%.0f): %s\n", i + 1, f.box.x1, f.box.y1,
                   f.box.width(), f.box.height(), f.matched ? "MATCH" : "no match");
+      if (i < groups.size()) {
+        for (const auto& g : groups[i]) {
+          std::printf("  %-8s %-20s best %.3f %s %zu of %lld face(s)",
+                      g.person == 0 ? "-" : std::to_string(g.person).c_str(),
+                      g.person == 0    ? "(no person)"
+                      : g.name.empty() ? "(unnamed)"
+                                       : g.name.c_str(),
+                      g.best_score, g.is_match ? "match" : "     ", g.matches.size(),
+                      static_cast<long long>(g.person_faces));
+          if (g.template_cosine) std::printf(", template cosine %.3f", *g.template_cosine);
+          std::printf("\n");
+          for (const auto& m : g.matches)
+            std::printf("           face %lld %.3f (cosine %.3f) %s\n",
+                        static_cast<long long>(m.face.face.id), m.score, m.cosine,
+                        m.face.image.path.c_str());
+        }
+        continue;
+      }
       for (size_t k = 0; k < f.matches.size(); ++k) {
         const auto& m = f.matches[k];
         const auto& s = m.face.source;
-        std::printf("  %2zu. %.3f %s %s  [source %s, %s/%s, %s%s%s] box (%.0f,%.0f %.0fx%.0f)\n",
-                    k + 1, m.score, m.is_match ? "match   " : "        ", m.face.image.path.c_str(),
-                    s.name.c_str(), s.legal_basis.c_str(), s.art9_condition.c_str(),
-                    s.jurisdiction.c_str(), s.retain_until.empty() ? "" : ", retain until ",
-                    s.retain_until.c_str(), m.face.face.box.x1, m.face.face.box.y1,
-                    m.face.face.box.width(), m.face.face.box.height());
+        std::printf(
+            "  %2zu. %.3f (cos %.3f) %s %s  [source %s, %s/%s, %s%s%s] box (%.0f,%.0f %.0fx%.0f)\n",
+            k + 1, m.score, m.cosine, m.is_match ? "match   " : "        ",
+            m.face.image.path.c_str(), s.name.c_str(), s.legal_basis.c_str(),
+            s.art9_condition.c_str(), s.jurisdiction.c_str(),
+            s.retain_until.empty() ? "" : ", retain until ", s.retain_until.c_str(),
+            m.face.face.box.x1, m.face.face.box.y1, m.face.face.box.width(),
+            m.face.face.box.height());
       }
     }
   });

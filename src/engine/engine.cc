@@ -51,6 +51,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
                                       "; run `likeness reembed` to migrate the catalog");
   }
   RETURN_IF_ERROR(engine->LoadOrRebuildIndex(rebuild_progress));
+  engine->LoadHubnessIfPresent();
   return engine;
 }
 
@@ -97,13 +98,18 @@ Status Engine::RebuildIndex(const ProgressFn& progress) {
   ASSIGN_OR_RETURN(uint64_t generation, catalog_->Generation());
   RETURN_IF_ERROR(fresh->Save(index_path(), generation));
   index_ = std::move(fresh);
+  std::lock_guard hubness_lock(hubness_mu_);
+  if (hubness_ || fs::exists(hubness_path())) hubness_stale_ = true;  // rebuilt on next use
   return Status::Ok();
 }
 
 Status Engine::SaveIndex() {
   std::lock_guard lock(index_write_mu_);
   ASSIGN_OR_RETURN(uint64_t generation, catalog_->Generation());
-  return index_->Save(index_path(), generation);
+  RETURN_IF_ERROR(index_->Save(index_path(), generation));
+  std::lock_guard hubness_lock(hubness_mu_);
+  if (hubness_ && !hubness_stale_) return hubness_->Save(hubness_path(), generation);
+  return Status::Ok();
 }
 
 Status Engine::IndexFaces(const std::vector<catalog::FaceRecord>& faces) {
@@ -115,12 +121,24 @@ Status Engine::IndexFaces(const std::vector<catalog::FaceRecord>& faces) {
     vectors.insert(vectors.end(), f.embedding.begin(), f.embedding.end());
   }
   if (ids.empty()) return Status::Ok();
-  return index_->Add(ids, vectors);
+  RETURN_IF_ERROR(index_->Add(ids, vectors));
+  std::lock_guard hubness_lock(hubness_mu_);
+  if (hubness_ && !hubness_stale_) {
+    for (const auto& f : faces) {
+      if (!f.searchable || f.embedding.size() != static_cast<size_t>(kEmbeddingDim)) continue;
+      if (!hubness_->Add(f.id, f.embedding).ok()) hubness_stale_ = true;
+    }
+  }
+  return Status::Ok();
 }
 
 Status Engine::UnindexFaces(std::span<const int64_t> face_ids) {
   auto removed = index_->Remove(face_ids);
-  return removed.status();
+  RETURN_IF_ERROR(removed.status());
+  std::lock_guard hubness_lock(hubness_mu_);
+  if (hubness_ && !hubness_stale_)
+    for (int64_t id : face_ids) (void)hubness_->Remove(id);  // unsearchable faces are absent
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<vision::FaceAnalyzer>> Engine::NewAnalyzer() const {

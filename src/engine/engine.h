@@ -15,6 +15,7 @@
 #include "imageio/decode.h"
 #include "index/vector_index.h"
 #include "likeness/status.h"
+#include "openset/neighbourhood_stats.h"
 #include "vision/face_analyzer.h"
 
 namespace likeness::engine {
@@ -67,6 +68,20 @@ class Engine {
   Status RebuildIndex(const ProgressFn& progress = {});
   std::filesystem::path index_path() const;
 
+  // Hubness state (openset::NeighbourhoodStats over the searchable faces): absent until the first
+  // hubness-scored search builds it from the catalog (O(N^2 * d)) and writes it to hubness_path()
+  // stamped with the catalog generation. From then on every engine that opens the folder loads it
+  // and keeps it exact as faces are indexed (IndexFaces) and erased (UnindexFaces); SaveIndex
+  // writes it beside the index. A file whose stamp or size no longer matches the catalog (a process
+  // without this code changed it, a crash) is stale and rebuilt at the next hubness search.
+  std::filesystem::path hubness_path() const;
+  int hubness_k() const { return openset::kDefaultHubnessK; }
+  // Each face's mean cosine to its k nearest other searchable faces, in `face_ids` order.
+  // Builds or rebuilds the state first when needed. Errors: the catalog's, IOError saving it.
+  Result<std::vector<float>> GalleryMeans(std::span<const int64_t> face_ids);
+  // Whether the hubness state is loaded and maintained (for tests and `stats`).
+  bool hubness_maintained();
+
   // The policy every Ingest on this engine obeys (null: none). Install it before ingesting; the
   // engine shares ownership.
   void set_ingest_policy(std::shared_ptr<IngestPolicy> policy) {
@@ -77,6 +92,8 @@ class Engine {
  private:
   Engine() = default;
   Status LoadOrRebuildIndex(const ProgressFn& progress);
+  void LoadHubnessIfPresent();
+  Status RebuildHubnessLocked();
 
   EngineOptions options_;
   vision::VerifiedModels models_;
@@ -84,6 +101,9 @@ class Engine {
   std::unique_ptr<index::VectorIndex> index_;
   std::mutex index_write_mu_;  // serialises Save/Rebuild against each other
   std::shared_ptr<IngestPolicy> ingest_policy_;
+  std::mutex hubness_mu_;  // guards hubness_ and hubness_stale_
+  std::unique_ptr<openset::NeighbourhoodStats> hubness_;
+  bool hubness_stale_ = false;  // a file exists but does not match: rebuild on next use
 };
 
 // Reads the bytes of a stored image location with the engine's size limit: a file path, or an

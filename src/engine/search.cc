@@ -6,8 +6,24 @@
 #include "engine/scoped_search.h"
 #include "openset/calibration_file.h"
 #include "openset/impostor_model.h"
+#include "openset/neighbourhood_stats.h"
 
 namespace likeness::engine {
+
+std::string_view ScoringName(Scoring scoring) {
+  return scoring == Scoring::kHubness ? "hubness" : "cosine";
+}
+
+Result<Scoring> ParseScoring(std::string_view name) {
+  if (name == "cosine") return Scoring::kCosine;
+  if (name == "hubness") return Scoring::kHubness;
+  return Status::InvalidArgument("scoring must be 'cosine' or 'hubness', not '" +
+                                 std::string(name) + "'");
+}
+
+float DefaultThreshold(Scoring scoring) {
+  return scoring == Scoring::kHubness ? kDefaultHubnessThreshold : kDefaultMatchThreshold;
+}
 
 float Cosine(std::span<const float> a, std::span<const float> b) {
   const size_t n = std::min(a.size(), b.size());
@@ -41,14 +57,50 @@ Result<SearchResponse> AnalyzeProbe(Engine& engine, vision::FaceAnalyzer& analyz
 
 Result<std::vector<Match>> SearchEmbedding(Engine& engine, std::span<const float> embedding,
                                            const SearchOptions& options) {
-  if (options.visible_sources) return SearchEmbeddingWithin(engine, embedding, options);
-  ASSIGN_OR_RETURN(auto hits, engine.index().Search(embedding, std::max(1, options.top_k)));
+  const bool hubness = options.scoring == Scoring::kHubness;
+  const int top_k = std::max(1, options.top_k);
+  const int fetch = hubness ? std::max({top_k, kHubnessCandidates, engine.hubness_k()}) : top_k;
+  struct Scored {
+    int64_t id;
+    float score, cosine;
+  };
+  std::vector<Scored> scored;
+  if (options.visible_sources) {
+    // A tenant's search: candidates from its visible sources only (the scoped search widens its
+    // index request until it has `fetch` of them). Hubness then uses the probe's nearest visible
+    // faces for the probe term and the whole gallery's neighbour means for the gallery term.
+    SearchOptions wide = options;
+    wide.top_k = fetch;
+    if (hubness) wide.min_score = -1.0f;  // min_score applies to the hubness score, below
+    ASSIGN_OR_RETURN(std::vector<Match> within, SearchEmbeddingWithin(engine, embedding, wide));
+    for (const Match& w : within) scored.push_back({w.face.face.id, w.score, w.score});
+  } else {
+    ASSIGN_OR_RETURN(auto hits, engine.index().Search(embedding, fetch));
+    for (const auto& h : hits.at(0)) scored.push_back({h.id, h.score, h.score});
+  }
+  if (hubness && !scored.empty()) {
+    std::vector<float> cosines;
+    std::vector<int64_t> candidate_ids;
+    for (const auto& s : scored) {
+      cosines.push_back(s.cosine);
+      candidate_ids.push_back(s.id);
+    }
+    // The probe's mean over its k nearest gallery faces: the index's best hits are exactly those.
+    const float probe_mean = openset::MeanOfTopK(cosines, engine.hubness_k());
+    ASSIGN_OR_RETURN(std::vector<float> means, engine.GalleryMeans(candidate_ids));
+    for (size_t i = 0; i < scored.size(); ++i)
+      scored[i].score = openset::HubnessScore(scored[i].cosine, means[i], probe_mean);
+    std::stable_sort(scored.begin(), scored.end(),
+                     [](const Scored& a, const Scored& b) { return a.score > b.score; });
+  }
   std::vector<int64_t> ids;
-  std::vector<float> scores;
-  for (const auto& h : hits.at(0)) {
-    if (h.score < options.min_score) continue;
-    ids.push_back(h.id);
-    scores.push_back(h.score);
+  std::vector<float> scores, cosines;
+  for (const auto& s : scored) {
+    if (static_cast<int>(ids.size()) == top_k) break;
+    if (s.score < options.min_score) continue;
+    ids.push_back(s.id);
+    scores.push_back(s.score);
+    cosines.push_back(s.cosine);
   }
   ASSIGN_OR_RETURN(auto rows, engine.catalog().GetFacesWithProvenance(ids));
   std::vector<Match> matches;
@@ -58,6 +110,7 @@ Result<std::vector<Match>> SearchEmbedding(Engine& engine, std::span<const float
     if (j == ids.size()) break;
     Match m;
     m.score = scores[j];
+    m.cosine = cosines[j];
     m.is_match = m.score >= options.match_threshold;
     m.face = std::move(row);
     matches.push_back(std::move(m));
@@ -70,15 +123,22 @@ Result<SearchResponse> SearchProbe(Engine& engine, vision::FaceAnalyzer& analyze
   ASSIGN_OR_RETURN(SearchResponse response,
                    AnalyzeProbe(engine, analyzer, bytes, options.largest_only));
   response.threshold = options.match_threshold;
+  response.scoring = options.scoring;
   response.gallery_size = engine.index().size();
   if (options.visible_sources) {
     ASSIGN_OR_RETURN(response.gallery_size, VisibleGallerySize(engine, *options.visible_sources));
   }
   if (auto calibration = openset::LoadCalibration(engine.options().data_dir); calibration.ok()) {
-    response.expected_false_matches = openset::ExpectedFalseMatches(
-        calibration->model, options.match_threshold, response.gallery_size);
-    response.false_positive_identification_rate = openset::FalsePositiveIdentificationRate(
-        calibration->model, options.match_threshold, response.gallery_size);
+    // The impostor model of the scoring in use (none for hubness before a calibration with it).
+    const openset::ImpostorModel* model = &calibration->model;
+    if (options.scoring == Scoring::kHubness)
+      model = calibration->hubness ? &calibration->hubness->model : nullptr;
+    if (model) {
+      response.expected_false_matches =
+          openset::ExpectedFalseMatches(*model, options.match_threshold, response.gallery_size);
+      response.false_positive_identification_rate = openset::FalsePositiveIdentificationRate(
+          *model, options.match_threshold, response.gallery_size);
+    }
   }
   for (auto& face : response.faces) {
     ASSIGN_OR_RETURN(face.matches, SearchEmbedding(engine, face.embedding, options));

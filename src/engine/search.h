@@ -5,6 +5,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -17,19 +18,44 @@ namespace likeness::engine {
 // false-match rate of 1e-3 at 0.461 and ORL 1:N an FPIR of 1 % at 0.446 (40-person gallery).
 inline constexpr float kDefaultMatchThreshold = 0.45f;
 
+// How a probe is scored against a gallery face.
+//   kCosine:  cos(p, g), the embedding's own similarity.
+//   kHubness: 2·cos(p, g) − mean_k(g) − mean_k(p) (src/openset/neighbourhood_stats.h): g's mean
+//             cosine to its k nearest gallery faces and the probe's to its k nearest; faces near
+//             everybody ("hubs") are marked down. Needs the engine's neighbourhood state
+//             (Engine::GalleryMeans), built on first use and kept up to date from then on.
+enum class Scoring { kCosine, kHubness };
+std::string_view ScoringName(Scoring scoring);  // "cosine", "hubness"
+// InvalidArgument for any other name.
+Result<Scoring> ParseScoring(std::string_view name);
+
+// The hubness score's decision threshold. Measured with `likeness bench identify` (bench/README.md,
+// "Open-set accuracy"): FPIR 1 % at 0.373 (ORL) / 0.359 (ORL + Yale + deepface), FPIR 0.1 % at
+// 0.422 / 0.478; 0.42 sits where 0.45 sits for cosine (between the 1 % and 0.1 % points).
+inline constexpr float kDefaultHubnessThreshold = 0.42f;
+// The scoring's default threshold (kDefaultMatchThreshold or kDefaultHubnessThreshold).
+float DefaultThreshold(Scoring scoring);
+// Hubness re-ranks this many of the index's nearest faces (at least top_k): the correction moves a
+// face by at most 2 x (spread of the means), so the right answer is nearly always among them.
+inline constexpr int kHubnessCandidates = 50;
+
 struct SearchOptions {
   int top_k = 10;
-  float min_score = -1.0f;  // matches below are not listed
+  float min_score = -1.0f;  // matches below (in the scoring's score) are not listed
   bool largest_only = false;
   float match_threshold = kDefaultMatchThreshold;
   // The sources whose faces may be returned, ascending; null means every source. A tenant's search
   // sets it to the sources the tenant owns or that are shared to it: no face outside the set is
   // ever returned, however close, and gallery_size counts only the set (see scoped_search.h).
   std::shared_ptr<const std::vector<int64_t>> visible_sources;
+  // Raw cosine by default: live on ORL, hubness gains 0.6 points of rank-1 with one photo per person
+  // but loses 10 of DIR at FPIR 1 % with three (bench/README.md, "Hubness in live search").
+  Scoring scoring = Scoring::kCosine;
 };
 
 struct Match {
-  float score = 0;
+  float score = 0;        // in options.scoring
+  float cosine = 0;       // raw cosine, always (equals score under kCosine)
   bool is_match = false;  // score >= threshold
   catalog::FaceWithProvenance face;
 };
@@ -47,6 +73,7 @@ struct SearchResponse {
   std::string probe_sha256;
   int width = 0, height = 0;
   float threshold = kDefaultMatchThreshold;
+  Scoring scoring = Scoring::kCosine;
   int64_t gallery_size = 0;  // searchable faces in the index when the search ran
   // From `likeness calibrate` (negative when the catalog was never calibrated): how many false
   // matches one stranger's search is expected to raise at `threshold` over this gallery, and the

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <set>
 
 #include "common/hash.h"
+#include "openset/people_store.h"
 #include "privacy/legal.h"
 #include "privacy/utc_time.h"
 
@@ -29,6 +31,8 @@ std::string_view EraseKindName(EraseKind kind) {
       return "retention";
     case EraseKind::kOptOut:
       return "optout";
+    case EraseKind::kPerson:
+      return "person";
   }
   return "?";
 }
@@ -98,8 +102,17 @@ Result<ErasurePlan> PlanErasure(Governance& gov, const ErasureRequest& request) 
     }
     case EraseKind::kSubject:
     case EraseKind::kRetention:
-    case EraseKind::kOptOut: {
+    case EraseKind::kOptOut:
+    case EraseKind::kPerson: {
       plan.face_ids = Sorted(request.face_ids);
+      if (request.kind == EraseKind::kPerson) {
+        ASSIGN_OR_RETURN(int64_t person, ParseId(request.value, "person"));
+        if (!std::filesystem::exists(gov.data_dir() / openset::kPeopleFileName))
+          return Status::NotFound("no person " + request.value +
+                                  " (no people yet: run `likeness people cluster`)");
+        ASSIGN_OR_RETURN(auto people, openset::PeopleStore::Open(gov.data_dir()));
+        ASSIGN_OR_RETURN(plan.face_ids, people->FacesOf(person));
+      }
       // Images left with no face once these go are erased too (their rows and stored copies).
       ASSIGN_OR_RETURN(auto images, store.ImagesOfFaces(plan.face_ids));
       std::set<int64_t> erased(plan.face_ids.begin(), plan.face_ids.end());
@@ -158,6 +171,12 @@ Result<ErasureReceipt> ExecuteErasure(Governance& gov, const ErasurePlan& plan,
   }
   // 5. No page of catalog.db, its WAL or free list keeps the bytes.
   RETURN_IF_ERROR(gov.store().Scrub());
+  // 6. The people clustering forgets the faces (and a person left with none, name included).
+  int64_t people_faces = 0;
+  if (std::filesystem::exists(gov.data_dir() / openset::kPeopleFileName)) {
+    ASSIGN_OR_RETURN(auto people, openset::PeopleStore::Open(gov.data_dir()));
+    ASSIGN_OR_RETURN(people_faces, people->Forget(plan.face_ids));
+  }
 
   std::string ids;
   for (int64_t id : plan.face_ids) ids += "face:" + std::to_string(id) + "\n";
@@ -169,6 +188,7 @@ Result<ErasureReceipt> ExecuteErasure(Governance& gov, const ErasurePlan& plan,
       {"faces_removed", deleted.size()},
       {"images_removed", images},
       {"vectors_removed", vectors},
+      {"person_assignments_removed", people_faces},
       {"data_key_destroyed", key_destroyed},
       {"removed_ids_sha256", Sha256Hex({reinterpret_cast<const uint8_t*>(ids.data()), ids.size()})},
       {"at", privacy::FormatUtc(std::chrono::system_clock::now())},

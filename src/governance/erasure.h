@@ -24,14 +24,17 @@ enum class EraseKind {
   kJurisdiction,
   kSubject,
   kRetention,
-  kOptOut
+  kOptOut,
+  kPerson
 };
-// "face", "image", "source", "batch", "jurisdiction", "subject", "retention", "optout".
+// "face", "image", "source", "batch", "jurisdiction", "subject", "retention", "optout", "person".
 std::string_view EraseKindName(EraseKind kind);
 
 struct ErasureRequest {
   EraseKind kind = EraseKind::kFace;
-  std::string value;              // the id, name or code asked for (for kSubject: the probe hash)
+  // The id, name or code asked for (kSubject: the probe hash; kPerson: a person id of
+  // <data>/people.db, whose faces, images left without a face, and name are all erased).
+  std::string value;
   std::vector<int64_t> face_ids;  // kSubject / kRetention / kOptOut: the faces chosen by the caller
 };
 
@@ -50,8 +53,10 @@ struct ErasureReceipt {
   nlohmann::json json;  // what was asked, counts, digest of the removed ids, time, operator, seq
 };
 
-// Executes a plan and records its receipt ("erase" action) in the audit chain. The receipt's
-// "removed_ids_sha256" is SHA-256 of "face:<id>\n..." then "image:<id>\n..." in ascending order.
+// Executes a plan and records its receipt ("erase" action) in the audit chain. Every erasure also
+// forgets the erased faces in <data>/people.db (and people left with no face, names included). The
+// receipt's "removed_ids_sha256" is SHA-256 of "face:<id>\n..." then "image:<id>\n..." in ascending
+// order.
 Result<ErasureReceipt> ExecuteErasure(Governance& gov, const ErasurePlan& plan,
                                       const Justification& why);
 

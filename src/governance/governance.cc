@@ -163,7 +163,8 @@ Result<engine::SearchResponse> Governance::Search(const Justification& raw,
                    Record("search", why, r.probe_sha256, static_cast<int64_t>(returned.size()),
                           {{"faces_in_probe", r.faces.size()},
                            {"face_ids", returned},
-                           {"threshold", options.match_threshold}}));
+                           {"threshold", options.match_threshold},
+                           {"scoring", engine::ScoringName(options.scoring)}}));
   if (audit_seq) *audit_seq = seq;
   return r;
 }

@@ -23,6 +23,36 @@ double EmpiricalThreshold(const std::vector<float>& best_desc, double fpir) {
   return std::nextafter(best_desc[i], 2.0f);
 }
 
+// Hubness-corrected impostor scores of the sampled probes (same pairs as the cosine sample).
+Result<ScoreCalibration> CalibrateHubness(const std::vector<GalleryFace>& gallery,
+                                          const std::vector<int64_t>& probes, int k) {
+  const int dim = static_cast<int>(gallery.front().embedding.size());
+  NeighbourhoodStats stats(dim, k);
+  for (const auto& g : gallery) RETURN_IF_ERROR(stats.Add(g.id, g.embedding));
+  std::vector<float> means(gallery.size());
+  for (size_t i = 0; i < gallery.size(); ++i) {
+    ASSIGN_OR_RETURN(means[i], stats.Mean(gallery[i].id));
+  }
+  std::vector<float> scores;
+  for (int64_t pi : probes) {
+    const auto& p = gallery[static_cast<size_t>(pi)];
+    const float probe_mean = stats.ProbeMean(p.embedding, p.id);
+    for (size_t gi = 0; gi < gallery.size(); ++gi) {
+      const auto& g = gallery[gi];
+      if (g.id == p.id || g.image_id == p.image_id) continue;
+      if (p.person != 0 && g.person == p.person) continue;
+      scores.push_back(HubnessScore(Dot(p.embedding, g.embedding), means[gi], probe_mean));
+    }
+  }
+  ScoreCalibration c;
+  c.k = k;
+  ASSIGN_OR_RETURN(c.model, FitImpostorModel(scores));
+  const auto n = static_cast<int64_t>(gallery.size());
+  c.threshold_fpir_1e2 = ThresholdForFpir(c.model, 1e-2, n);
+  c.threshold_fpir_1e3 = ThresholdForFpir(c.model, 1e-3, n);
+  return c;
+}
+
 }  // namespace
 
 Result<Calibration> Calibrate(const std::vector<GalleryFace>& gallery,
@@ -67,6 +97,10 @@ Result<Calibration> Calibrate(const std::vector<GalleryFace>& gallery,
   std::sort(best.begin(), best.end(), std::greater<>());
   c.empirical_threshold_fpir_1e2 = EmpiricalThreshold(best, 1e-2);
   c.empirical_threshold_fpir_1e3 = EmpiricalThreshold(best, 1e-3);
+  if (options.hubness_k > 0 && n <= kMaxHubnessCalibrationFaces) {
+    ASSIGN_OR_RETURN(auto h, CalibrateHubness(gallery, order, options.hubness_k));
+    c.hubness = std::move(h);
+  }
   return c;
 }
 

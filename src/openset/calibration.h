@@ -14,11 +14,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "likeness/status.h"
 #include "openset/impostor_model.h"
+#include "openset/neighbourhood_stats.h"
 
 namespace likeness::openset {
 
@@ -34,9 +36,22 @@ struct GalleryFace {
   std::vector<float> embedding;  // L2-normalised
 };
 
+// The hubness calibration needs every face's k-NN mean, O(N^2 * d) brute force: above this many
+// faces it is skipped (the engine's persisted state is the way to scale it; not wired yet).
+inline constexpr int64_t kMaxHubnessCalibrationFaces = 6000;
+
 struct CalibrationOptions {
   uint32_t seed = 1;  // probe sampling (deterministic)
   int64_t max_probes = kMaxCalibrationProbes;
+  int hubness_k = kDefaultHubnessK;  // 0: calibrate raw cosine only
+};
+
+// The impostor model and thresholds of one scoring other than raw cosine (same probes, same
+// exclusions as the cosine calibration; the probe's own entry is left out of its k-NN mean).
+struct ScoreCalibration {
+  int k = 0;
+  ImpostorModel model;
+  double threshold_fpir_1e2 = 0, threshold_fpir_1e3 = 0;
 };
 
 struct Calibration {
@@ -50,6 +65,9 @@ struct Calibration {
   // is small: the 0.1 % quantile needs 1000+ probes). NaN-free: equals the top score when too few.
   double empirical_threshold_fpir_1e2 = 0, empirical_threshold_fpir_1e3 = 0;
   std::string measured_at;  // ISO 8601 UTC, set by the caller
+  // The hubness-corrected score's calibration (absent when skipped: hubness_k 0 or a gallery over
+  // kMaxHubnessCalibrationFaces).
+  std::optional<ScoreCalibration> hubness;
 };
 
 // InvalidArgument when the gallery has under 2 faces or too few cross-photo comparisons to fit.

@@ -6,23 +6,49 @@
 namespace likeness::openset {
 namespace fs = std::filesystem;
 
+namespace {
+
+nlohmann::json ModelJson(const ImpostorModel& m) {
+  return {{"scores", m.scores},
+          {"tail_start", m.tail_start},
+          {"tail_share", m.tail_share},
+          {"tail_scale", m.tail_scale},
+          {"top", m.top},
+          {"body", m.body}};
+}
+
+ImpostorModel ModelFromJson(const nlohmann::json& m) {
+  ImpostorModel model;
+  model.scores = m.at("scores").get<int64_t>();
+  model.tail_start = m.at("tail_start").get<double>();
+  model.tail_share = m.at("tail_share").get<double>();
+  model.tail_scale = m.at("tail_scale").get<double>();
+  model.top = m.at("top").get<std::vector<float>>();
+  model.body = m.at("body").get<std::vector<float>>();
+  return model;
+}
+
+}  // namespace
+
 nlohmann::json ToJson(const Calibration& c) {
-  return {{"format", kCalibrationFormat},
-          {"measured_at", c.measured_at},
-          {"gallery_size", c.gallery_size},
-          {"probes", c.probes},
-          {"excluded_same_person_pairs", c.excluded_same_person},
-          {"threshold_fpir_1e-2", c.threshold_fpir_1e2},
-          {"threshold_fpir_1e-3", c.threshold_fpir_1e3},
-          {"empirical_threshold_fpir_1e-2", c.empirical_threshold_fpir_1e2},
-          {"empirical_threshold_fpir_1e-3", c.empirical_threshold_fpir_1e3},
-          {"impostor_model",
-           {{"scores", c.model.scores},
-            {"tail_start", c.model.tail_start},
-            {"tail_share", c.model.tail_share},
-            {"tail_scale", c.model.tail_scale},
-            {"top", c.model.top},
-            {"body", c.model.body}}}};
+  nlohmann::json j = {{"format", kCalibrationFormat},
+                      {"measured_at", c.measured_at},
+                      {"gallery_size", c.gallery_size},
+                      {"probes", c.probes},
+                      {"excluded_same_person_pairs", c.excluded_same_person},
+                      {"threshold_fpir_1e-2", c.threshold_fpir_1e2},
+                      {"threshold_fpir_1e-3", c.threshold_fpir_1e3},
+                      {"empirical_threshold_fpir_1e-2", c.empirical_threshold_fpir_1e2},
+                      {"empirical_threshold_fpir_1e-3", c.empirical_threshold_fpir_1e3},
+                      {"scoring", "cosine"},
+                      {"impostor_model", ModelJson(c.model)}};
+  if (c.hubness)
+    j["hubness"] = {{"scoring", "hubness"},
+                    {"k", c.hubness->k},
+                    {"threshold_fpir_1e-2", c.hubness->threshold_fpir_1e2},
+                    {"threshold_fpir_1e-3", c.hubness->threshold_fpir_1e3},
+                    {"impostor_model", ModelJson(c.hubness->model)}};
+  return j;
 }
 
 Result<Calibration> CalibrationFromJson(const nlohmann::json& j) {
@@ -39,13 +65,16 @@ Result<Calibration> CalibrationFromJson(const nlohmann::json& j) {
     c.threshold_fpir_1e3 = j.at("threshold_fpir_1e-3").get<double>();
     c.empirical_threshold_fpir_1e2 = j.at("empirical_threshold_fpir_1e-2").get<double>();
     c.empirical_threshold_fpir_1e3 = j.at("empirical_threshold_fpir_1e-3").get<double>();
-    const auto& m = j.at("impostor_model");
-    c.model.scores = m.at("scores").get<int64_t>();
-    c.model.tail_start = m.at("tail_start").get<double>();
-    c.model.tail_share = m.at("tail_share").get<double>();
-    c.model.tail_scale = m.at("tail_scale").get<double>();
-    c.model.top = m.at("top").get<std::vector<float>>();
-    c.model.body = m.at("body").get<std::vector<float>>();
+    c.model = ModelFromJson(j.at("impostor_model"));
+    if (j.contains("hubness")) {  // absent in files written before per-scoring calibration
+      const auto& h = j.at("hubness");
+      ScoreCalibration sc;
+      sc.k = h.at("k").get<int>();
+      sc.threshold_fpir_1e2 = h.at("threshold_fpir_1e-2").get<double>();
+      sc.threshold_fpir_1e3 = h.at("threshold_fpir_1e-3").get<double>();
+      sc.model = ModelFromJson(h.at("impostor_model"));
+      c.hubness = std::move(sc);
+    }
     return c;
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidArgument(std::string("calibration: ") + e.what());

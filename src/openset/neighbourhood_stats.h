@@ -17,6 +17,8 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <memory>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -59,11 +61,26 @@ class NeighbourhoodStats {
   // works).
   float ProbeMean(std::span<const float> probe, int64_t exclude_id) const;
 
- private:
+  // Persistence (neighbourhood_stats_file.cc): every face's embedding and k-list, so a reload costs
+  // O(N * (d + k)) instead of the O(N^2 * d) of adding the faces again. `tag` is the caller's
+  // freshness stamp (the engine passes the catalog generation). Layout: magic "LKHUB001", u64 tag,
+  // u32 dim, u32 k, u64 count, per face {i64 id, dim f32, u32 n, n x {i64 id, f32 cos}}, then the
+  // SHA-256 of every byte before it. Written to a temporary file (mode 0600: embeddings are
+  // personal data) and renamed over `path`. Errors: IOError.
+  Status Save(const std::filesystem::path& path, uint64_t tag) const;
+  struct Loaded {
+    uint64_t tag = 0;
+    std::unique_ptr<NeighbourhoodStats> stats;
+  };
+  // NotFound (no file), Corruption (bad magic, checksum or sizes), IOError.
+  static Result<Loaded> Load(const std::filesystem::path& path);
+
   struct Neighbour {
     int64_t id;
     float cosine;
   };
+
+ private:
   struct Entry {
     std::vector<float> embedding;
     std::vector<Neighbour> nearest;  // best first, at most k

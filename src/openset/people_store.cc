@@ -29,7 +29,9 @@ Result<std::unique_ptr<PeopleStore>> PeopleStore::Open(const fs::path& data_dir)
   std::error_code ec;
   fs::create_directories(data_dir, ec);
   ASSIGN_OR_RETURN(auto db, Db::Open(data_dir / kPeopleFileName));
-  RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"));
+  // secure_delete: an erased person's name and face ids are overwritten, not left in free pages.
+  RETURN_IF_ERROR(
+      db->Exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"));
   RETURN_IF_ERROR(db->Exec(kSchema));
   return std::unique_ptr<PeopleStore>(new PeopleStore(std::move(db)));
 }
@@ -222,6 +224,28 @@ Result<int64_t> PeopleStore::Prune(const std::set<int64_t>& existing_faces) {
   const Status s = body();
   RETURN_IF_ERROR(db_->Exec(s.ok() ? "COMMIT" : "ROLLBACK"));
   RETURN_IF_ERROR(s);
+  return forgotten;
+}
+
+Result<int64_t> PeopleStore::Forget(const std::vector<int64_t>& face_ids) {
+  int64_t forgotten = 0;
+  RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  auto body = [&]() -> Status {
+    ASSIGN_OR_RETURN(auto del, db_->Prepare("DELETE FROM person_faces WHERE face_id = ?"));
+    for (int64_t face : face_ids) {
+      RETURN_IF_ERROR(del.BindInt64(1, face));
+      RETURN_IF_ERROR(del.Run());
+      RETURN_IF_ERROR(del.Reset());
+      forgotten += db_->Changes();
+    }
+    return db_->Exec(
+        "DELETE FROM persons WHERE id NOT IN (SELECT DISTINCT person_id FROM person_faces)");
+  };
+  const Status s = body();
+  RETURN_IF_ERROR(db_->Exec(s.ok() ? "COMMIT" : "ROLLBACK"));
+  RETURN_IF_ERROR(s);
+  // The WAL still holds the pages as they were (names included): fold it in and empty it.
+  RETURN_IF_ERROR(db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
   return forgotten;
 }
 

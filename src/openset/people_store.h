@@ -64,6 +64,9 @@ class PeopleStore {
   // Forgets faces no longer in the catalog (after erasure) and people left with no face. Returns
   // how many faces were forgotten.
   Result<int64_t> Prune(const std::set<int64_t>& existing_faces);
+  // Forgets the given faces (erased from the catalog) and every person left with no face, name
+  // included. Returns how many of the faces were assigned.
+  Result<int64_t> Forget(const std::vector<int64_t>& face_ids);
 
  private:
   explicit PeopleStore(std::unique_ptr<catalog::sqlite::Db> db);

@@ -39,6 +39,13 @@ Result<Reply> HandleWithdrawOptOut(Services& s, const Call& call);
 Result<Reply> HandlePreviewErasure(Services& s, const Call& call);
 Result<Reply> HandleExecuteErasure(Services& s, const Call& call);
 
+// handlers_people.cc
+Result<Reply> HandleListPeople(Services& s, const Call& call);
+Result<Reply> HandleGetPerson(Services& s, const Call& call);
+Result<Reply> HandleNamePerson(Services& s, const Call& call);
+Result<Reply> HandleMergePeople(Services& s, const Call& call);
+Result<Reply> HandleSplitPerson(Services& s, const Call& call);
+
 // handlers_audit.cc
 Result<Reply> HandleAuditEntries(Services& s, const Call& call);
 Result<Reply> HandleAuditVerify(Services& s, const Call& call);

@@ -76,7 +76,8 @@ Result<governance::ErasureRequest> ReadErasureRequest(const nlohmann::json& body
       {"source", governance::EraseKind::kSource},
       {"batch", governance::EraseKind::kBatch},
       {"jurisdiction", governance::EraseKind::kJurisdiction},
-      {"subject", governance::EraseKind::kSubject}};
+      {"subject", governance::EraseKind::kSubject},
+      {"person", governance::EraseKind::kPerson}};
   bool known = false;
   for (const auto& [name, kind] : kKinds) {
     if (by == name) {
@@ -86,7 +87,7 @@ Result<governance::ErasureRequest> ReadErasureRequest(const nlohmann::json& body
   }
   if (!known) {
     return Status::InvalidArgument(
-        "'by' must be one of face, image, source, batch, jurisdiction, subject");
+        "'by' must be one of face, image, source, batch, jurisdiction, subject, person");
   }
   ASSIGN_OR_RETURN(req.value,
                    JsonText(body, "value", req.kind != governance::EraseKind::kSubject, 200));
@@ -116,6 +117,13 @@ int64_t RemoveErasedCopies(Services& s) {
     return 0;
   }
   return *swept;
+}
+
+// People span every tenant's faces (one clustering per instance): erasing by person is the
+// operator tenant's, like listing people. Checked before planning, so a person id reveals nothing.
+Status RequireOperatorTenantForPerson(const Call& call, const governance::ErasureRequest& req) {
+  if (req.kind != governance::EraseKind::kPerson) return Status::Ok();
+  return RequireOperatorTenant(call, "people");
 }
 
 }  // namespace
@@ -180,6 +188,7 @@ Result<Reply> HandleWithdrawOptOut(Services& s, const Call& call) {
 Result<Reply> HandlePreviewErasure(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(nlohmann::json body, JsonObjectBody(call.http, s.options.max_json_bytes));
   ASSIGN_OR_RETURN(governance::ErasureRequest req, ReadErasureRequest(body));
+  RETURN_IF_ERROR(RequireOperatorTenantForPerson(call, req));
   ASSIGN_OR_RETURN(governance::ErasurePlan plan, governance::PlanErasure(s.gov, req));
   ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
   RETURN_IF_ERROR(ScopeErasurePlan(s, scope, plan));
@@ -192,6 +201,7 @@ Result<Reply> HandleExecuteErasure(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(nlohmann::json body, JsonObjectBody(call.http, s.options.max_json_bytes));
   ASSIGN_OR_RETURN(governance::ErasureRequest req, ReadErasureRequest(body));
   ASSIGN_OR_RETURN(governance::Justification why, JsonJustification(body, call));
+  RETURN_IF_ERROR(RequireOperatorTenantForPerson(call, req));
   std::unique_lock lock(s.store_mu);
   ASSIGN_OR_RETURN(governance::ErasurePlan plan, governance::PlanErasure(s.gov, req));
   ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));

@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include "common/hash.h"
+#include "engine/person_groups.h"
 #include "engine/search.h"
 #include "governance/governance.h"
 #include "imageio/decode.h"
@@ -40,13 +41,23 @@ Result<Reply> HandleSearch(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(governance::Justification why, ReadJustification(form, call));
   engine::SearchOptions options;
   ASSIGN_OR_RETURN(options.top_k, form.Int("top_k", 10, 1, s.options.max_top_k));
-  ASSIGN_OR_RETURN(options.min_score, form.Float("min_score", -1.0f, -1.0f, 1.0f));
-  ASSIGN_OR_RETURN(options.match_threshold,
-                   form.Float("threshold", engine::kDefaultMatchThreshold, -1.0f, 1.0f));
+  ASSIGN_OR_RETURN(std::string scoring, form.OptionalText("scoring", 20));
+  ASSIGN_OR_RETURN(options.scoring, engine::ParseScoring(scoring.empty() ? "cosine" : scoring));
+  // Cosine lies in [-1, 1]; the hubness score 2cos - two means in [-4, 4].
+  const float bound = options.scoring == engine::Scoring::kHubness ? 4.0f : 1.0f;
+  ASSIGN_OR_RETURN(options.min_score, form.Float("min_score", -bound, -bound, bound));
+  ASSIGN_OR_RETURN(
+      options.match_threshold,
+      form.Float("threshold", engine::DefaultThreshold(options.scoring), -bound, bound));
   ASSIGN_OR_RETURN(options.largest_only, form.Bool("largest", false));
   // Only the tenant's own sources and those shared to it are searched.
   ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
   options.visible_sources = std::make_shared<const std::vector<int64_t>>(std::move(scope.visible));
+  ASSIGN_OR_RETURN(std::string group_by, form.OptionalText("group_by", 20));
+  if (!group_by.empty() && group_by != "person")
+    return Status::InvalidArgument("'group_by' takes 'person'");
+  // People span every tenant's faces (one clustering per instance): the operator tenant's only.
+  if (!group_by.empty()) RETURN_IF_ERROR(RequireOperatorTenant(call, "people"));
 
   RETURN_IF_ERROR(CheckImageHeader(s, Bytes(*image)));
   // The lease bounds how many image jobs run at once (governance analyses with its own analyzer).
@@ -57,6 +68,15 @@ Result<Reply> HandleSearch(Services& s, const Call& call) {
   nlohmann::json body = SearchJson(result);
   body["audit_seq"] = seq;
   body["gallery_size"] = result.gallery_size;  // the faces this tenant's search ran over
+  if (!group_by.empty()) {
+    for (size_t i = 0; i < result.faces.size(); ++i) {
+      const auto& f = result.faces[i];
+      ASSIGN_OR_RETURN(auto groups, engine::GroupByPerson(s.engine, f.embedding, f.matches));
+      nlohmann::json people = nlohmann::json::array();
+      for (const auto& g : groups) people.push_back(PersonGroupJson(g));
+      body["faces"][i]["people"] = std::move(people);
+    }
+  }
   return Reply::Json(body);
 }
 

@@ -35,6 +35,7 @@ nlohmann::json MatchJson(const engine::Match& m) {
   const auto& f = m.face;
   return {{"face_id", f.face.id},
           {"score", m.score},
+          {"score_cosine", m.cosine},
           {"match", m.is_match},
           {"image_id", f.image.id},
           {"image_sha256", f.image.content_hash},
@@ -68,7 +69,21 @@ nlohmann::json SearchJson(const engine::SearchResponse& r) {
           {"width", r.width},
           {"height", r.height},
           {"threshold", r.threshold},
+          {"scoring", engine::ScoringName(r.scoring)},
           {"faces", std::move(faces)}};
+}
+
+nlohmann::json PersonGroupJson(const engine::PersonGroup& g) {
+  nlohmann::json matches = nlohmann::json::array();
+  for (const auto& m : g.matches) matches.push_back(MatchJson(m));
+  return {{"person", g.person == 0 ? nlohmann::json() : nlohmann::json(g.person)},
+          {"name", g.name},
+          {"person_faces", g.person_faces},
+          {"best_score", g.best_score},
+          {"match", g.is_match},
+          {"template_cosine",
+           g.template_cosine ? nlohmann::json(*g.template_cosine) : nlohmann::json()},
+          {"matches", std::move(matches)}};
 }
 
 }  // namespace likeness::server

@@ -52,6 +52,13 @@ Router BuildRouter() {
   add("POST", "/api/v1/erasures/preview", kRoles, privacy, HandlePreviewErasure);
   add("POST", "/api/v1/erasures", kRoles, privacy, HandleExecuteErasure);
 
+  // People (faces grouped by `likeness people cluster`): investigators read, privacy officers edit.
+  add("GET", "/api/v1/people", kRoles, see_faces, HandleListPeople);
+  add("GET", "/api/v1/people/{id}", kRoles, see_faces, HandleGetPerson);
+  add("POST", "/api/v1/people/{id}/name", kRoles, privacy, HandleNamePerson);
+  add("POST", "/api/v1/people/{id}/merge", kRoles, privacy, HandleMergePeople);
+  add("POST", "/api/v1/people/{id}/split", kRoles, privacy, HandleSplitPerson);
+
   // Auditor: the audit chain and its verification.
   add("GET", "/api/v1/audit", kRoles, {kAdmin, kAuditor}, HandleAuditEntries);
   add("GET", "/api/v1/audit/verify", kRoles, {kAdmin, kAuditor}, HandleAuditVerify);

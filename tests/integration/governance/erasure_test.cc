@@ -3,11 +3,13 @@
 // finds none of the erased embeddings' bytes while the kept faces' bytes are still there.
 #include "governance/erasure.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "engine/search.h"
 #include "governance_fixture.h"
+#include "openset/people_store.h"
 
 namespace likeness::governance {
 namespace {
@@ -134,6 +136,52 @@ TEST_F(ErasureTest, BadRequestsChangeNothing) {
   EXPECT_EQ(PlanErasure(*gov_, {EraseKind::kSubject, "h", {}}).status().code(),
             StatusCode::kNotFound);  // a subject matching nothing
   EXPECT_EQ(AllFaces().size(), before);
+}
+
+// Erasure by person: every face of the person (one per photo here) is physically gone from the
+// catalog, the index, the hubness state and people.db, the person's name with them; the rest is
+// still found. The hubness state is built first so the byte scan covers its file too.
+TEST_F(ErasureTest, ByPersonErasesEveryFaceAndTheName) {
+  std::vector<int64_t> faces = AllFaces();
+  ASSERT_TRUE(engine_->GalleryMeans(std::vector<int64_t>{}).ok());  // builds hubness.lkhub
+  ASSERT_TRUE(engine_->hubness_maintained());
+  std::map<int64_t, int64_t> person_faces;  // one face of each of the first three photos
+  for (int64_t id : faces) {
+    const int64_t image = engine_->catalog().GetFace(id, false)->image_id;
+    bool seen = false;
+    for (const auto& [f, i] : person_faces) seen = seen || i == image;
+    if (!seen && person_faces.size() < 3) person_faces[id] = image;
+  }
+  auto people = openset::PeopleStore::Open(engine_->options().data_dir);
+  ASSERT_TRUE(people.ok()) << people.status().ToString();
+  auto person = (*people)->CreatePerson(person_faces);
+  ASSERT_TRUE(person.ok()) << person.status().ToString();
+  ASSERT_TRUE((*people)->Name(*person, "Zebedee Quux").ok());
+  auto other = (*people)->CreatePerson(
+      {{faces.back(), engine_->catalog().GetFace(faces.back(), false)->image_id}});
+  ASSERT_TRUE(other.ok());
+  people->reset();
+
+  auto r = EraseAndProve({EraseKind::kPerson, std::to_string(*person), {}});
+  EXPECT_EQ(r["asked"]["by"], "person");
+  EXPECT_EQ(r["faces_removed"], 3);
+  EXPECT_EQ(r["person_assignments_removed"], 3);
+  auto after = openset::PeopleStore::Open(engine_->options().data_dir);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ((*after)->Get(*person).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE((*after)->Get(*other).ok());
+  EXPECT_EQ(DataFolderBytes().find("Zebedee Quux"), std::string::npos) << "the name survived";
+  // The hubness state followed the erasure and was saved: a reopened engine loads it as fresh.
+  EXPECT_TRUE(engine_->hubness_maintained());
+  auto loaded = openset::NeighbourhoodStats::Load(engine_->hubness_path());
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->stats->size(), engine_->index().size());
+  for (const auto& [id, image] : person_faces) EXPECT_FALSE(loaded->stats->Contains(id));
+  // Unknown people and malformed ids change nothing.
+  EXPECT_EQ(PlanErasure(*gov_, {EraseKind::kPerson, "999", {}}).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(PlanErasure(*gov_, {EraseKind::kPerson, "x", {}}).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 }  // namespace

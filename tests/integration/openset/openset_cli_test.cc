@@ -126,6 +126,107 @@ TEST_F(OpensetCliTest, CalibrateStoresThresholds) {
   EXPECT_GT(j["gallery_size"].get<int>(), 10);
   EXPECT_GE(j["threshold_fpir_1e-3"].get<double>(), j["threshold_fpir_1e-2"].get<double>());
   EXPECT_TRUE(fs::exists(data_ / "calibration.json"));
+  // Thresholds per scoring: the hubness score's are stored too, and search reports expected
+  // false matches under either scoring.
+  ASSERT_TRUE(j.contains("hubness"));
+  EXPECT_GE(j["hubness"]["threshold_fpir_1e-3"].get<double>(),
+            j["hubness"]["threshold_fpir_1e-2"].get<double>());
+  for (const char* scoring : {"cosine", "hubness"}) {
+    auto s = L({"search", (*testing::DemoPhotoDir() / "sample1.jpg").string(), "--purpose", "t",
+                "--basis", "art6-1-e", "--case", "C-1", "--operator", "op", "--scoring", scoring,
+                "--json"});
+    ASSERT_EQ(s.exit_code, 0) << s.err;
+    const auto sj = json::parse(s.out);
+    EXPECT_EQ(sj["scoring"], scoring);
+    EXPECT_TRUE(sj["expected_false_matches"].is_number()) << scoring;
+  }
+}
+
+// Live search with the hubness score and results grouped by person, then erasure by person, on
+// ORL (10 identities x 3 photos in the gallery, a 4th photo of one identity as the probe).
+TEST_F(OpensetCliTest, OrlHubnessSearchGroupedByPersonThenEraseThePerson) {
+  auto dev = testing::FacesDevDir();
+  if (!testing::ModelDir() || !dev || !fs::exists(*dev / "orl"))
+    GTEST_SKIP() << "faces-dev/orl not present";
+  const fs::path gallery = tmp_.path() / "gallery";
+  for (int s = 1; s <= 10; ++s) {
+    const std::string id = "s" + std::to_string(s);
+    fs::create_directories(gallery / id);
+    for (int i = 1; i <= 3; ++i)
+      fs::copy_file(*dev / "orl" / id / (std::to_string(i) + ".pgm"),
+                    gallery / id / (std::to_string(i) + ".pgm"));
+  }
+  Ingest(gallery);
+  ASSERT_EQ(L({"people", "cluster", "--json"}).exit_code, 0);
+  const std::string probe = (*dev / "orl" / "s3" / "7.pgm").string();
+  const std::vector<std::string> why = {"--purpose", "t",   "--basis",    "art6-1-e",
+                                        "--case",    "C-1", "--operator", "op"};
+  auto search = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"search", probe, "--top", "5", "--json"};
+    args.insert(args.end(), why.begin(), why.end());
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = L(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? json::parse(r.out) : json();
+  };
+  const auto raw = search({});
+  const auto hub = search({"--scoring", "hubness", "--group-by", "person"});
+  ASSERT_FALSE(raw.is_null() || hub.is_null());
+  EXPECT_EQ(raw["scoring"], "cosine");
+  EXPECT_EQ(hub["scoring"], "hubness");
+  EXPECT_FLOAT_EQ(hub["threshold"].get<float>(), 0.42f);
+  const auto& top_raw = raw["faces"][0]["matches"][0];
+  const auto& top_hub = hub["faces"][0]["matches"][0];
+  EXPECT_NE(top_raw["image_path"].get<std::string>().find("/s3/"), std::string::npos);
+  EXPECT_NE(top_hub["image_path"].get<std::string>().find("/s3/"), std::string::npos);
+  // Raw cosine names the mate; the hubness score often does not clear 0.42 here, with three photos
+  // per person raising each face's neighbourhood mean (bench/README.md, "Hubness in live search").
+  EXPECT_TRUE(top_raw["match"].get<bool>());
+  EXPECT_LT(top_hub["score"].get<double>(), 2 * top_hub["score_cosine"].get<double>());
+  // The raw cosine is kept beside the corrected score, and equals cosine scoring's score.
+  for (const auto& m : raw["faces"][0]["matches"])
+    EXPECT_DOUBLE_EQ(m["score"].get<double>(), m["score_cosine"].get<double>());
+  std::map<int64_t, double> cosine_of;
+  for (const auto& m : raw["faces"][0]["matches"]) cosine_of[m["face_id"]] = m["score"];
+  for (const auto& m : hub["faces"][0]["matches"])
+    if (cosine_of.contains(m["face_id"])) {
+      EXPECT_NEAR(m["score_cosine"].get<double>(), cosine_of[m["face_id"]], 1e-5);
+    }
+  // Grouped: the best group is s3's person, holding its three photos.
+  const auto& people = hub["faces"][0]["people"];
+  ASSERT_FALSE(people.empty());
+  ASSERT_FALSE(people[0]["person"].is_null());
+  const int64_t person = people[0]["person"];
+  const int64_t person_faces = people[0]["person_faces"];
+  EXPECT_GE(person_faces, 2);  // ORL clusters are pure and mostly complete
+  std::set<int64_t> erased_faces;
+  for (const auto& m : people[0]["matches"]) erased_faces.insert(m["face_id"].get<int64_t>());
+  EXPECT_TRUE(people[0]["template_cosine"].is_number());
+  for (const auto& m : people[0]["matches"])
+    EXPECT_NE(m["image_path"].get<std::string>().find("/s3/"), std::string::npos);
+
+  // Erase the person: preview, then execute; its faces are gone, the others are still found.
+  auto preview = L({"erase", "--person", std::to_string(person), "--preview", "--operator", "op"});
+  ASSERT_EQ(preview.exit_code, 0) << preview.err;
+  EXPECT_EQ(json::parse(preview.out)["preview"]["face_count"], person_faces);
+  auto erased = L({"erase", "--person", std::to_string(person), "--yes", "--operator", "op"});
+  ASSERT_EQ(erased.exit_code, 0) << erased.err;
+  const auto receipt = json::parse(erased.out);
+  EXPECT_EQ(receipt["faces_removed"], person_faces);
+  EXPECT_EQ(receipt["asked"]["by"], "person");
+  const auto after = search({"--scoring", "hubness"});
+  for (const auto& m : after["faces"][0]["matches"])
+    EXPECT_FALSE(erased_faces.contains(m["face_id"].get<int64_t>())) << m["face_id"];
+  auto other =
+      L({"search", (*dev / "orl" / "s5" / "7.pgm").string(), "--top", "1", "--json", "--purpose",
+         "t", "--basis", "art6-1-e", "--case", "C-1", "--operator", "op", "--scoring", "hubness"});
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_NE(json::parse(other.out)["faces"][0]["matches"][0]["image_path"].get<std::string>().find(
+                "/s5/"),
+            std::string::npos);
+  EXPECT_EQ(L({"people", "show", std::to_string(person)}).exit_code, 4);  // not found
+  auto audit = L({"audit", "verify", "--json"});
+  EXPECT_EQ(audit.exit_code, 0) << audit.err;
 }
 
 TEST_F(OpensetCliTest, OrlClustersArePureAndMostlyComplete) {

@@ -1,10 +1,12 @@
 // Access control: every route with every role (2xx or 403), without a key (401), with a bad or
 // revoked key (401); rate limits per key, per address, for failed authentications and for the
 // selfcheck role (429); and a graceful stop that finishes the request in flight.
+#include <array>
 #include <map>
 #include <set>
 
 #include "common/hash.h"
+#include "openset/people_store.h"
 #include "server/api_keys.h"
 #include "server_fixture.h"
 
@@ -31,9 +33,35 @@ struct Case {
   int allowed_status = 0;
 };
 
+// People for the people routes: one to read and rename, and per editing role one to merge into,
+// one to merge from and one to split a face off (people.db does not need the faces to exist).
+struct PeopleIds {
+  int64_t shown = 0;
+  std::map<Role, std::array<int64_t, 3>> edits;  // into, from, split
+  std::map<Role, int64_t> split_face;
+};
+
+PeopleIds MakePeople() {
+  PeopleIds ids;
+  auto store = openset::PeopleStore::Open(ServerTest::DataDir());
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return ids;
+  int64_t next = 900'000;
+  const auto person = [&]() {
+    ++next;
+    return *(*store)->CreatePerson({{next, next}});
+  };
+  ids.shown = person();
+  for (Role role : {Role::kAdmin, Role::kPrivacy}) {
+    ids.edits[role] = {person(), person(), person()};
+    ids.split_face[role] = next;
+  }
+  return ids;
+}
+
 // The policy, written out independently of routes.cc: if either changes alone, this test fails.
 std::vector<Case> Matrix(int64_t source_id, int64_t image_id, int64_t face_id,
-                         std::map<Role, int64_t> erasable_faces) {
+                         std::map<Role, int64_t> erasable_faces, const PeopleIds& people) {
   using enum Role;
   const RoleSet staff = {kAdmin, kIngest, kSearch, kAuditor, kPrivacy};
   const RoleSet see_faces = {kAdmin, kSearch, kPrivacy};
@@ -137,6 +165,35 @@ std::vector<Case> Matrix(int64_t source_id, int64_t image_id, int64_t face_id,
                        JustifiedJson({{"by", "face"}, {"value", std::to_string(face)}}).dump(),
                        "application/json");
        }},
+      {"GET", "/api/v1/people", see_faces, get("/api/v1/people")},
+      {"GET", "/api/v1/people/{id}", see_faces,
+       get("/api/v1/people/" + std::to_string(people.shown))},
+      {"POST",
+       "/api/v1/people/{id}/name",
+       {kAdmin, kPrivacy},
+       [people](httplib::Client& c, const httplib::Headers& h, Role role) {
+         return c.Post("/api/v1/people/" + std::to_string(people.shown) + "/name", h,
+                       nlohmann::json{{"name", std::string(RoleName(role))}}.dump(),
+                       "application/json");
+       }},
+      {"POST",
+       "/api/v1/people/{id}/merge",
+       {kAdmin, kPrivacy},
+       [people](httplib::Client& c, const httplib::Headers& h, Role role) {
+         const auto it = people.edits.find(role);
+         const auto ids = it == people.edits.end() ? people.edits.at(kAdmin) : it->second;
+         return c.Post("/api/v1/people/" + std::to_string(ids[0]) + "/merge", h,
+                       nlohmann::json{{"from", ids[1]}}.dump(), "application/json");
+       }},
+      {"POST",
+       "/api/v1/people/{id}/split",
+       {kAdmin, kPrivacy},
+       [people](httplib::Client& c, const httplib::Headers& h, Role role) {
+         const Role r = people.edits.contains(role) ? role : kAdmin;
+         return c.Post("/api/v1/people/" + std::to_string(people.edits.at(r)[2]) + "/split", h,
+                       nlohmann::json{{"face_id", people.split_face.at(r)}}.dump(),
+                       "application/json");
+       }},
       {"GET", "/api/v1/audit", {kAdmin, kAuditor}, get("/api/v1/audit?limit=5")},
       {"GET", "/api/v1/audit/verify", {kAdmin, kAuditor}, get("/api/v1/audit/verify")},
       {"POST",
@@ -179,8 +236,9 @@ TEST_F(AccessTest, EveryRouteWithEveryRole) {
   auto sample4 = Engine().catalog().GetFacesOfImage(ImageIdOfSample(4), false);
   ASSERT_TRUE(sample4.ok());
   ASSERT_GE(sample4->size(), 2u);
-  const auto cases = Matrix(face.source.id, face.image.id, face.face.id,
-                            {{Role::kAdmin, (*sample4)[0].id}, {Role::kPrivacy, (*sample4)[1].id}});
+  const auto cases =
+      Matrix(face.source.id, face.image.id, face.face.id,
+             {{Role::kAdmin, (*sample4)[0].id}, {Role::kPrivacy, (*sample4)[1].id}}, MakePeople());
 
   // The matrix covers exactly the routes the server registered.
   std::set<std::pair<std::string, std::string>> registered, covered;

@@ -267,7 +267,8 @@ TEST_F(TenantTest, EveryRouteKeepsTenantsApart) {
         {post_json("/api/v1/erasures/preview", {{"by", "face"}, {"value", a_face}}), 404},
         {post_json("/api/v1/erasures/preview", {{"by", "image"}, {"value", a_image}}), 404},
         {post_json("/api/v1/erasures/preview", {{"by", "jurisdiction"}, {"value", "FR"}}), 404},
-        {post_json("/api/v1/erasures/preview", {{"by", "subject"}, {"face_ids", a_faces}}), 404}}},
+        {post_json("/api/v1/erasures/preview", {{"by", "subject"}, {"face_ids", a_faces}}), 404},
+        {post_json("/api/v1/erasures/preview", {{"by", "person"}, {"value", "1"}}), 403}}},
       {"POST /api/v1/erasures",
        {{post_json("/api/v1/erasures", JustifiedJson({{"by", "source"}, {"value", a_source}})),
          404},
@@ -277,6 +278,15 @@ TEST_F(TenantTest, EveryRouteKeepsTenantsApart) {
          404}}},
       {"GET /api/v1/audit", {{get("/api/v1/audit?limit=1000"), 200}}},
       {"GET /api/v1/audit/verify", {{get("/api/v1/audit/verify"), 200}}},
+      // People span every tenant (one clustering per instance): the operator tenant's only.
+      {"GET /api/v1/people", {{get("/api/v1/people"), 403}}},
+      {"GET /api/v1/people/{id}", {{get("/api/v1/people/1"), 403}}},
+      {"POST /api/v1/people/{id}/name",
+       {{post_json("/api/v1/people/1/name", {{"name", "x"}}), 403}}},
+      {"POST /api/v1/people/{id}/merge",
+       {{post_json("/api/v1/people/1/merge", {{"other", 2}}), 403}}},
+      {"POST /api/v1/people/{id}/split",
+       {{post_json("/api/v1/people/1/split", {{"face_id", 1}}), 403}}},
       // The self-check: a challenge carries no catalog data; a still capture gets no result (422);
       // a receipt not issued to this kiosk redeems nothing (409). The report of an accepted
       // capture is scoped to the kiosk's tenant (selfcheck handler: ScopeOf(...).own).

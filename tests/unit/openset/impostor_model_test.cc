@@ -75,6 +75,16 @@ TEST(Calibration, SkipsSamePhotoAndRoundTripsThroughTheFile) {
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_DOUBLE_EQ(back->threshold_fpir_1e2, c->threshold_fpir_1e2);
   EXPECT_EQ(back->model.top.size(), c->model.top.size());
+  // Thresholds per scoring: the hubness calibration travels in the same file.
+  ASSERT_TRUE(c->hubness.has_value());
+  ASSERT_TRUE(back->hubness.has_value());
+  EXPECT_EQ(back->hubness->k, kDefaultHubnessK);
+  EXPECT_DOUBLE_EQ(back->hubness->threshold_fpir_1e2, c->hubness->threshold_fpir_1e2);
+  EXPECT_GE(c->hubness->threshold_fpir_1e3, c->hubness->threshold_fpir_1e2);
+  EXPECT_EQ(c->hubness->model.scores, c->model.scores);  // the same pairs, rescored
+  CalibrationOptions cosine_only;
+  cosine_only.hubness_k = 0;
+  EXPECT_FALSE(Calibrate(gallery, cosine_only)->hubness.has_value());
   testing::TempDir empty;
   EXPECT_EQ(LoadCalibration(empty.path()).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(Calibrate({gallery[0]}).status().code(), StatusCode::kInvalidArgument);

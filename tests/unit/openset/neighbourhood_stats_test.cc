@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <random>
+
+#include "testing/test_env.h"
 
 namespace likeness::openset {
 namespace {
@@ -85,6 +88,58 @@ TEST(NeighbourhoodStats, ErrorsAndSmallGalleries) {
   EXPECT_EQ(stats.Mean(9).status().code(), StatusCode::kNotFound);
   ASSERT_TRUE(stats.Remove(2).ok());
   EXPECT_FLOAT_EQ(*stats.Mean(1), 0.0f);
+}
+
+// The persisted state reloads exactly (means, and later updates behave as if never saved), and a
+// damaged or foreign file reads as Corruption, never as a silently different gallery.
+TEST(NeighbourhoodStatsFile, RoundTripThenKeepsUpdatingExactly) {
+  likeness::testing::TempDir dir;
+  std::mt19937 rng(7);
+  std::map<int64_t, std::vector<float>> faces;
+  NeighbourhoodStats stats(kDim, 3);
+  for (int64_t id = 1; id <= 30; ++id) {
+    faces[id] = RandomUnit(rng);
+    ASSERT_TRUE(stats.Add(id, faces[id]).ok());
+  }
+  const auto path = dir.path() / "hubness.lkhub";
+  ASSERT_TRUE(stats.Save(path, 42).ok());
+  auto loaded = NeighbourhoodStats::Load(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->tag, 42u);
+  auto& back = *loaded->stats;
+  EXPECT_EQ(back.size(), 30);
+  EXPECT_EQ(back.k(), 3);
+  for (const auto& [id, e] : faces) EXPECT_FLOAT_EQ(*back.Mean(id), *stats.Mean(id)) << id;
+  // Updates after a reload stay exact.
+  ASSERT_TRUE(back.Remove(5).ok());
+  faces.erase(5);
+  faces[99] = RandomUnit(rng);
+  ASSERT_TRUE(back.Add(99, faces[99]).ok());
+  for (const auto& [id, e] : faces)
+    EXPECT_NEAR(*back.Mean(id), BruteMean(faces, id, 3), 1e-5) << id;
+}
+
+TEST(NeighbourhoodStatsFile, DamagedOrMissingFiles) {
+  likeness::testing::TempDir dir;
+  const auto path = dir.path() / "hubness.lkhub";
+  EXPECT_EQ(NeighbourhoodStats::Load(path).status().code(), StatusCode::kNotFound);
+  std::mt19937 rng(3);
+  NeighbourhoodStats stats(kDim, 2);
+  for (int64_t id = 1; id <= 5; ++id) ASSERT_TRUE(stats.Add(id, RandomUnit(rng)).ok());
+  ASSERT_TRUE(stats.Save(path, 1).ok());
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  for (size_t at : {size_t{0}, size_t{20}, bytes.size() / 2, bytes.size() - 1}) {
+    std::string bad = bytes;
+    bad[at] ^= 0x5a;
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bad;
+    EXPECT_EQ(NeighbourhoodStats::Load(path).status().code(), StatusCode::kCorruption) << at;
+  }
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.size() / 2);
+  EXPECT_EQ(NeighbourhoodStats::Load(path).status().code(), StatusCode::kCorruption);
 }
 
 }  // namespace

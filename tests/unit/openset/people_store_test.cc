@@ -55,5 +55,22 @@ TEST(PeopleStore, SamePhotoRuleOnCreateAndMerge) {
   EXPECT_EQ(s.CreatePerson({{1, 11}}).status().code(), StatusCode::kAlreadyExists);
 }
 
+// Erasure forgets faces; a person left with none goes, name included.
+TEST(PeopleStore, ForgetDropsFacesAndEmptiedPeople) {
+  testing::TempDir dir;
+  auto store = PeopleStore::Open(dir.path());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto& s = **store;
+  auto a = s.CreatePerson({{1, 10}, {2, 11}});
+  auto b = s.CreatePerson({{3, 12}});
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(s.Name(*b, "Grace").ok());
+  auto n = s.Forget({3, 2, 77});
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 2);
+  EXPECT_EQ(s.Get(*b).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(*s.FacesOf(*a), std::vector<int64_t>{1});
+}
+
 }  // namespace
 }  // namespace likeness::openset
