@@ -74,12 +74,6 @@ Status ScopeErasurePlan(Services& s, const TenantScope& scope, governance::Erasu
   using governance::EraseKind;
   const EraseKind kind = plan.request.kind;
   const bool filter = kind == EraseKind::kJurisdiction;
-  // People span every tenant's faces: erasing one is the operator tenant's (like listing them).
-  if (kind == EraseKind::kPerson && !scope.IsOperator()) {
-    return Status::PermissionDenied(
-        "people are instance-wide: only the operator tenant's keys may "
-        "erase by person");
-  }
   if (plan.source_id != 0 && !scope.Owns(plan.source_id)) {
     return Absent("source", plan.source_id);
   }
