@@ -101,8 +101,15 @@ INSERT INTO meta (key, value) VALUES ('generation', 0), ('model_id', '');
 static_assert(kEmbeddingDim * sizeof(float) == 2048,
               "faces.embedding CHECK in kV1 pins 2048 bytes");
 
+// Version 2: embeddings encrypted at rest (embedding_codec.h). A sealed face keeps 2048 zero bytes
+// in `embedding` (the version-1 CHECK pins the size; rebuilding the table to drop it is not worth a
+// copy of every row) and its sealed blob in `embedding_sealed`; a plaintext face has NULL there.
+// Existing rows stay plaintext until the catalog is next opened with a codec, which seals them.
+constexpr std::string_view kV2 = "ALTER TABLE faces ADD COLUMN embedding_sealed BLOB;";
+
 constexpr Migration kMigrations[] = {
     {1, "sources, batches, images, faces, ingest_errors, meta", kV1},
+    {2, "faces.embedding_sealed (embeddings encrypted at rest)", kV2},
 };
 
 }  // namespace
