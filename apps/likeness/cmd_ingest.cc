@@ -53,6 +53,7 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     std::string kind = "folder";
     int jobs = 0;
     bool json = false;
+    std::string operator_id;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("paths", args->paths,
@@ -77,6 +78,9 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       "source kind: folder, archive, manifest, upload (default: detected from the first path)");
   cmd->add_option("--jobs", args->jobs, "worker threads (default: all cores)");
   cmd->add_flag("--json", args->json, "print the summary as JSON");
+  cmd->add_option("--operator", args->operator_id,
+                  "who ingests (default: $LIKENESS_OPERATOR); recorded with the batch in the audit "
+                  "chain");
   cmd->callback([&flags, args, exit_code, kind_opt]() {
     std::vector<std::filesystem::path> paths(args->paths.begin(), args->paths.end());
     if (kind_opt->count() == 0 && !paths.empty()) {
@@ -111,7 +115,8 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       *exit_code = Fail(eng.status());
       return;
     }
-    auto gov = governance::Governance::Open(**eng);  // policy: jurisdictions, opt-outs, audit
+    // Policy: jurisdictions, opt-outs, and the batch's audit record under the operator.
+    auto gov = governance::Governance::Open(**eng, governance::ResolveOperator(args->operator_id));
     if (!gov.ok()) {
       *exit_code = Fail(gov.status());
       return;

@@ -11,7 +11,9 @@ Result<std::unique_ptr<catalog::Catalog>> OpenCatalogOnly(const GlobalFlags& fla
   const fs::path db = data / "catalog.db";
   if (!fs::exists(db))
     return Status::NotFound("no catalog in " + data.string() + " (run likeness ingest first)");
-  return catalog::Catalog::Open(db);
+  // Sealed embeddings need the key store, as the engine opens it.
+  ASSIGN_OR_RETURN(engine::SealedCatalog sealed, engine::OpenSealedCatalog(data));
+  return std::move(sealed.catalog);
 }
 
 Result<std::vector<openset::GalleryFace>> LoadGallery(catalog::Catalog& catalog) {

@@ -13,7 +13,8 @@
 
 namespace likeness::cli {
 
-// <data>/catalog.db; NotFound when the data folder holds no catalog yet (nothing ingested).
+// <data>/catalog.db opened with its key store (engine::OpenSealedCatalog), so sealed embeddings
+// read; NotFound when the data folder holds no catalog yet (nothing ingested).
 Result<std::unique_ptr<catalog::Catalog>> OpenCatalogOnly(const GlobalFlags& flags);
 
 // Every searchable face with its embedding and image id (faces below the quality floor are left

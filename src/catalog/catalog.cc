@@ -1,5 +1,6 @@
 #include "catalog/catalog.h"
 
+#include "catalog/embedding_codec.h"
 #include "catalog/schema.h"
 #include "catalog/sqlite_catalog.h"
 
@@ -32,6 +33,11 @@ int LatestSchemaVersion() { return static_cast<int>(CatalogMigrations().size());
 
 Result<std::unique_ptr<Catalog>> Catalog::Open(const std::filesystem::path& db_path) {
   return SqliteCatalog::Open(db_path);
+}
+
+Result<std::unique_ptr<Catalog>> OpenCatalog(const std::filesystem::path& db_path,
+                                             std::shared_ptr<EmbeddingCodec> codec) {
+  return SqliteCatalog::Open(db_path, std::move(codec));
 }
 
 }  // namespace likeness::catalog

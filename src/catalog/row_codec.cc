@@ -72,7 +72,14 @@ std::string FaceColumns(std::string_view alias, bool with_embedding) {
       out += alias;
       out += '.';
     }
-    out += "embedding";
+    out += "embedding, ";
+    if (!alias.empty()) {
+      out += alias;
+      out += '.';
+    }
+    out += "embedding_sealed, (SELECT source_id FROM images WHERE images.id = ";
+    out += alias.empty() ? std::string("faces") : std::string(alias);
+    out += ".image_id)";
   }
   return out;
 }
@@ -130,7 +137,25 @@ ImageRecord ReadImage(const sqlite::Statement& stmt, int first) {
   return im;
 }
 
-Result<FaceRecord> ReadFace(const sqlite::Statement& stmt, int first, bool with_embedding) {
+Status ReadEmbedding(const sqlite::Statement& stmt, int first, int64_t face_id,
+                     EmbeddingCodec* codec, std::span<float> out) {
+  const std::string what = "face " + std::to_string(face_id) + " embedding";
+  if (stmt.ColumnIsNull(first + 1))
+    return DecodeFloatBlob(stmt.ColumnBlob(first), out).WithContext(what);
+  if (codec == nullptr) {
+    return Status::FailedPrecondition(what +
+                                      " is sealed but the catalog was opened without a codec");
+  }
+  const std::span<const std::byte> blob = stmt.ColumnBlob(first + 1);
+  Result<std::vector<uint8_t>> plain = codec->Open(
+      stmt.ColumnInt64(first + 2), {reinterpret_cast<const uint8_t*>(blob.data()), blob.size()});
+  if (!plain.ok()) return plain.status().WithContext(what);
+  return DecodeFloatBlob({reinterpret_cast<const std::byte*>(plain->data()), plain->size()}, out)
+      .WithContext(what);
+}
+
+Result<FaceRecord> ReadFace(const sqlite::Statement& stmt, int first, bool with_embedding,
+                            EmbeddingCodec* codec) {
   FaceRecord f;
   int c = first;
   auto real = [&stmt, &c] { return static_cast<float>(stmt.ColumnDouble(c++)); };
@@ -155,8 +180,8 @@ Result<FaceRecord> ReadFace(const sqlite::Statement& stmt, int first, bool with_
   f.model_id = stmt.ColumnText(c++);
   if (with_embedding) {
     f.embedding.resize(kEmbeddingDim);
-    RETURN_IF_ERROR(DecodeFloatBlob(stmt.ColumnBlob(c++), f.embedding)
-                        .WithContext("face " + std::to_string(f.id) + " embedding"));
+    RETURN_IF_ERROR(ReadEmbedding(stmt, c, f.id, codec, f.embedding));
+    c += 3;
   }
   return f;
 }
@@ -173,8 +198,8 @@ std::string_view ImageInsertSql() {
 
 std::string_view FaceInsertSql() {
   return "INSERT INTO faces (image_id, x1, y1, x2, y2, points, face_px, sharpness, yaw, pitch, "
-         "roll, detector_score, overall, searchable, model_id, embedding) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+         "roll, detector_score, overall, searchable, model_id, embedding, embedding_sealed) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 }
 
 Status BindSource(sqlite::Statement& stmt, const SourceRecord& source,
@@ -203,7 +228,8 @@ Status BindImage(sqlite::Statement& stmt, const ImageRecord& image, std::string_
   return stmt.BindText(9, ingested_at);
 }
 
-Status BindFace(sqlite::Statement& stmt, int64_t image_id, const FaceRecord& face) {
+Status BindFace(sqlite::Statement& stmt, int64_t image_id, const FaceRecord& face,
+                const std::vector<uint8_t>* sealed) {
   assert(face.embedding.size() == static_cast<size_t>(kEmbeddingDim));
   RETURN_IF_ERROR(stmt.BindInt64(1, image_id));
   RETURN_IF_ERROR(BindDoubles(stmt, 2, {face.box.x1, face.box.y1, face.box.x2, face.box.y2}));
@@ -219,7 +245,13 @@ Status BindFace(sqlite::Statement& stmt, int64_t image_id, const FaceRecord& fac
       {q.face_px, q.sharpness, q.yaw_deg, q.pitch_deg, q.roll_deg, q.detector_score, q.overall}));
   RETURN_IF_ERROR(stmt.BindInt64(14, face.searchable ? 1 : 0));
   RETURN_IF_ERROR(stmt.BindText(15, face.model_id));
-  return stmt.BindBlob(16, EncodeFloatBlob(face.embedding));
+  if (sealed == nullptr) {
+    RETURN_IF_ERROR(stmt.BindBlob(16, EncodeFloatBlob(face.embedding)));
+    return stmt.BindNull(17);
+  }
+  const std::vector<std::byte> zeros(face.embedding.size() * sizeof(float));
+  RETURN_IF_ERROR(stmt.BindBlob(16, zeros));
+  return stmt.BindBlob(17, {reinterpret_cast<const std::byte*>(sealed->data()), sealed->size()});
 }
 
 }  // namespace likeness::catalog

@@ -135,9 +135,16 @@ CREATE UNIQUE INDEX source_shares_active ON source_shares (source_id, tenant)
 CREATE INDEX source_shares_tenant ON source_shares (tenant);
 )sql";
 
+// Version 3: embeddings encrypted at rest (embedding_codec.h). A sealed face keeps 2048 zero bytes
+// in `embedding` (the version-1 CHECK pins the size; rebuilding the table to drop it is not worth a
+// copy of every row) and its sealed blob in `embedding_sealed`; a plaintext face has NULL there.
+// Existing rows stay plaintext until the catalog is next opened with a codec, which seals them.
+constexpr std::string_view kV3 = "ALTER TABLE faces ADD COLUMN embedding_sealed BLOB;";
+
 constexpr Migration kMigrations[] = {
     {1, "sources, batches, images, faces, ingest_errors, meta", kV1},
     {2, "tenants: sources.tenant, tenants, source_shares", kV2},
+    {3, "faces.embedding_sealed (embeddings encrypted at rest)", kV3},
 };
 
 }  // namespace

@@ -45,7 +45,8 @@ Status Configure(sqlite::Db& db) {
 
 }  // namespace
 
-Result<std::unique_ptr<Catalog>> SqliteCatalog::Open(const fs::path& db_path) {
+Result<std::unique_ptr<Catalog>> SqliteCatalog::Open(const fs::path& db_path,
+                                                     std::shared_ptr<EmbeddingCodec> codec) {
   const std::string where = "catalog " + db_path.string();
   if (db_path.empty()) return Status::InvalidArgument("catalog path is empty");
   if (const fs::path parent = db_path.parent_path(); !parent.empty()) {
@@ -65,7 +66,13 @@ Result<std::unique_ptr<Catalog>> SqliteCatalog::Open(const fs::path& db_path) {
   }
   Result<int> version = ReadSchemaVersion(*db);
   if (!version.ok()) return version.status().WithContext(where);
-  return std::unique_ptr<Catalog>(new SqliteCatalog(std::move(db), *version));
+  std::unique_ptr<SqliteCatalog> catalog(
+      new SqliteCatalog(std::move(db), *version, std::move(codec)));
+  if (catalog->codec_) {
+    std::lock_guard lock(catalog->mu_);
+    RETURN_IF_ERROR(catalog->SealPlaintextRowsLocked().WithContext(where));
+  }
+  return std::unique_ptr<Catalog>(std::move(catalog));
 }
 
 // ---------------------------------------------------------------------------------------------------

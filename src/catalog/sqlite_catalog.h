@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "catalog/catalog.h"
+#include "catalog/embedding_codec.h"
 #include "catalog/sqlite_db.h"
 
 namespace likeness::catalog {
@@ -22,7 +23,9 @@ class SqliteCatalog final : public Catalog {
   // old builds, 32766 since 3.32).
   static constexpr size_t kLookupChunk = 500;
 
-  static Result<std::unique_ptr<Catalog>> Open(const std::filesystem::path& db_path);
+  // `codec` may be null (plaintext embeddings); see embedding_codec.h.
+  static Result<std::unique_ptr<Catalog>> Open(const std::filesystem::path& db_path,
+                                               std::shared_ptr<EmbeddingCodec> codec = nullptr);
 
   int SchemaVersion() const override { return schema_version_; }
 
@@ -68,8 +71,15 @@ class SqliteCatalog final : public Catalog {
   Result<CatalogStats> StatsOfSources(std::span<const int64_t> source_ids) override;
 
  private:
-  SqliteCatalog(std::unique_ptr<sqlite::Db> db, int schema_version)
-      : db_(std::move(db)), schema_version_(schema_version) {}
+  SqliteCatalog(std::unique_ptr<sqlite::Db> db, int schema_version,
+                std::shared_ptr<EmbeddingCodec> codec)
+      : db_(std::move(db)), schema_version_(schema_version), codec_(std::move(codec)) {}
+
+  // The codec's blob for an embedding of a face of `source_id`, or nullopt without a codec.
+  Result<std::optional<std::vector<uint8_t>>> SealLocked(int64_t source_id,
+                                                         std::span<const float> embedding);
+  // Seals every plaintext row (codec set); checkpoints and vacuums if any was sealed.
+  Status SealPlaintextRowsLocked();
 
   // The helpers below REQUIRE mu_ held.
   Result<std::optional<int64_t>> FindImageByHashLocked(const std::string& content_hash);
@@ -85,6 +95,7 @@ class SqliteCatalog final : public Catalog {
   std::mutex mu_;
   const std::unique_ptr<sqlite::Db> db_;  // guarded by mu_
   const int schema_version_;
+  const std::shared_ptr<EmbeddingCodec> codec_;
 };
 
 }  // namespace likeness::catalog

@@ -1,6 +1,7 @@
 // SqliteCatalog: images, faces and embeddings.
 #include <algorithm>
 #include <string>
+#include <tuple>
 
 #include "catalog/float_blob.h"
 #include "catalog/row_codec.h"
@@ -23,6 +24,65 @@ std::string Placeholders(size_t n) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------------
+// Sealing (embedding_codec.h)
+
+Result<std::optional<std::vector<uint8_t>>> SqliteCatalog::SealLocked(
+    int64_t source_id, std::span<const float> embedding) {
+  if (!codec_) return std::optional<std::vector<uint8_t>>();
+  const std::vector<std::byte> plain = EncodeFloatBlob(embedding);
+  ASSIGN_OR_RETURN(
+      std::vector<uint8_t> sealed,
+      codec_->Seal(source_id, {reinterpret_cast<const uint8_t*>(plain.data()), plain.size()}));
+  return std::optional<std::vector<uint8_t>>(std::move(sealed));
+}
+
+Status SqliteCatalog::SealPlaintextRowsLocked() {
+  int64_t sealed_rows = 0;
+  {
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_, Transaction::Mode::kImmediate));
+    std::vector<std::tuple<int64_t, int64_t, std::vector<float>>> rows;
+    {
+      ASSIGN_OR_RETURN(
+          Statement query,
+          db_->Prepare("SELECT f.id, i.source_id, f.embedding FROM faces f JOIN images "
+                       "i ON i.id = f.image_id WHERE f.embedding_sealed IS NULL"));
+      for (;;) {
+        ASSIGN_OR_RETURN(const bool has_row, query.Step());
+        if (!has_row) break;
+        std::vector<float> e(kEmbeddingDim);
+        RETURN_IF_ERROR(DecodeFloatBlob(query.ColumnBlob(2), e)
+                            .WithContext("face " + std::to_string(query.ColumnInt64(0))));
+        rows.emplace_back(query.ColumnInt64(0), query.ColumnInt64(1), std::move(e));
+      }
+    }
+    if (rows.empty()) return tx.Commit();
+    ASSIGN_OR_RETURN(
+        Statement update,
+        db_->Prepare("UPDATE faces SET embedding = ?, embedding_sealed = ? WHERE id = ?"));
+    const std::vector<std::byte> zeros(kEmbeddingDim * sizeof(float));
+    for (const auto& [id, source_id, e] : rows) {
+      ASSIGN_OR_RETURN(std::optional<std::vector<uint8_t>> sealed, SealLocked(source_id, e));
+      RETURN_IF_ERROR(update.Reset());
+      RETURN_IF_ERROR(update.BindBlob(1, zeros));
+      RETURN_IF_ERROR(
+          update.BindBlob(2, {reinterpret_cast<const std::byte*>(sealed->data()), sealed->size()}));
+      RETURN_IF_ERROR(update.BindInt64(3, id));
+      RETURN_IF_ERROR(update.Run().WithContext("seal face " + std::to_string(id)));
+    }
+    sealed_rows = static_cast<int64_t>(rows.size());
+    RETURN_IF_ERROR(tx.Commit().WithContext("seal plaintext embeddings"));
+  }
+  if (sealed_rows > 0) {
+    // The plaintext pages: out of the WAL, then out of the file and its free list.
+    RETURN_IF_ERROR(db_->Exec("PRAGMA secure_delete = ON"));
+    RETURN_IF_ERROR(db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    RETURN_IF_ERROR(db_->Exec("VACUUM"));
+    RETURN_IF_ERROR(db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+  }
+  return Status::Ok();
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Images
@@ -94,8 +154,11 @@ Status SqliteCatalog::AddImageWithFaces(ImageRecord& image, std::vector<FaceReco
   if (!faces.empty()) {
     ASSIGN_OR_RETURN(Statement insert_face, db_->Prepare(FaceInsertSql()));
     for (const FaceRecord& face : faces) {
+      ASSIGN_OR_RETURN(std::optional<std::vector<uint8_t>> sealed,
+                       SealLocked(image.source_id, face.embedding));
       RETURN_IF_ERROR(insert_face.Reset());
-      RETURN_IF_ERROR(BindFace(insert_face, image_id, face));
+      RETURN_IF_ERROR(
+          BindFace(insert_face, image_id, face, sealed.has_value() ? &*sealed : nullptr));
       RETURN_IF_ERROR(insert_face.Run().WithContext(context));
       face_ids.push_back(db_->LastInsertRowId());
     }
@@ -124,7 +187,7 @@ Result<FaceRecord> SqliteCatalog::GetFace(int64_t id, bool with_embedding) {
   RETURN_IF_ERROR(query.BindInt64(1, id));
   ASSIGN_OR_RETURN(const bool found, query.Step());
   if (!found) return Status::NotFound("no face with id " + std::to_string(id));
-  return ReadFace(query, 0, with_embedding);
+  return ReadFace(query, 0, with_embedding, codec_.get());
 }
 
 Result<std::vector<FaceRecord>> SqliteCatalog::GetFacesOfImage(int64_t image_id,
@@ -143,7 +206,7 @@ Result<std::vector<FaceRecord>> SqliteCatalog::GetFacesOfImage(int64_t image_id,
   for (;;) {
     ASSIGN_OR_RETURN(const bool has_row, query.Step());
     if (!has_row) break;
-    ASSIGN_OR_RETURN(FaceRecord face, ReadFace(query, 0, with_embedding));
+    ASSIGN_OR_RETURN(FaceRecord face, ReadFace(query, 0, with_embedding, codec_.get()));
     faces.push_back(std::move(face));
   }
   RETURN_IF_ERROR(tx.Commit());
@@ -205,14 +268,17 @@ Status SqliteCatalog::ForEachEmbedding(
   std::lock_guard lock(mu_);
   // One statement is one read snapshot; rows stream from the table's B-tree in rowid (= id) order.
   ASSIGN_OR_RETURN(Statement query,
-                   db_->Prepare("SELECT id, searchable, embedding FROM faces ORDER BY id"));
+                   db_->Prepare("SELECT f.id, f.searchable, f.embedding, f.embedding_sealed, "
+                                "i.source_id FROM faces f JOIN images i ON i.id = f.image_id "
+                                "ORDER BY f.id"));
   std::vector<float> embedding(kEmbeddingDim);  // reused: SQLite's blob may be unaligned
   for (;;) {
     ASSIGN_OR_RETURN(const bool has_row, query.Step());
     if (!has_row) break;
     const int64_t id = query.ColumnInt64(0);
-    RETURN_IF_ERROR(DecodeFloatBlob(query.ColumnBlob(2), embedding)
-                        .WithContext("face " + std::to_string(id) + " embedding"));
+    const Status read = ReadEmbedding(query, 2, id, codec_.get(), embedding);
+    if (read.code() == StatusCode::kNotFound) continue;  // its source's key was destroyed
+    RETURN_IF_ERROR(read);
     if (!visit(id, query.ColumnInt64(1) != 0, embedding)) break;
   }
   return Status::Ok();
@@ -225,11 +291,26 @@ Status SqliteCatalog::UpdateEmbedding(int64_t face_id, const std::string& model_
   RETURN_IF_ERROR(ValidateEmbedding(embedding).WithContext(context));
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_, Transaction::Mode::kImmediate));
-  ASSIGN_OR_RETURN(Statement update,
-                   db_->Prepare("UPDATE faces SET model_id = ?, embedding = ? WHERE id = ?"));
+  ASSIGN_OR_RETURN(Statement source_query,
+                   db_->Prepare("SELECT i.source_id FROM faces f JOIN images i ON i.id = "
+                                "f.image_id WHERE f.id = ?"));
+  RETURN_IF_ERROR(source_query.BindInt64(1, face_id));
+  ASSIGN_OR_RETURN(const bool found, source_query.Step());
+  if (!found) return Status::NotFound(context + ": no such face");
+  ASSIGN_OR_RETURN(std::optional<std::vector<uint8_t>> sealed,
+                   SealLocked(source_query.ColumnInt64(0), embedding));
+  ASSIGN_OR_RETURN(Statement update, db_->Prepare("UPDATE faces SET model_id = ?, embedding = ?, "
+                                                  "embedding_sealed = ? WHERE id = ?"));
   RETURN_IF_ERROR(update.BindText(1, model_id));
-  RETURN_IF_ERROR(update.BindBlob(2, EncodeFloatBlob(embedding)));
-  RETURN_IF_ERROR(update.BindInt64(3, face_id));
+  if (sealed.has_value()) {
+    RETURN_IF_ERROR(update.BindBlob(2, std::vector<std::byte>(kEmbeddingDim * sizeof(float))));
+    RETURN_IF_ERROR(
+        update.BindBlob(3, {reinterpret_cast<const std::byte*>(sealed->data()), sealed->size()}));
+  } else {
+    RETURN_IF_ERROR(update.BindBlob(2, EncodeFloatBlob(embedding)));
+    RETURN_IF_ERROR(update.BindNull(3));
+  }
+  RETURN_IF_ERROR(update.BindInt64(4, face_id));
   RETURN_IF_ERROR(update.Run().WithContext(context));
   if (db_->Changes() == 0) return Status::NotFound(context + ": no such face");
   RETURN_IF_ERROR(BumpGenerationLocked());

@@ -1,11 +1,60 @@
 #include "engine/engine.h"
 
 #include <cstdlib>
+#include <string_view>
+
+#include "catalog/embedding_codec.h"
+#include "privacy/envelope.h"
 
 #include "sources/sources.h"
 
 namespace likeness::engine {
 namespace fs = std::filesystem;
+
+namespace {
+
+// Embeddings sealed with envelope encryption under the source's data key. The associated data
+// names what the blob is, so a sealed embedding cannot pass for another kind of sealed item.
+class SourceKeyCodec final : public catalog::EmbeddingCodec {
+ public:
+  explicit SourceKeyCodec(std::shared_ptr<privacy::KeyStore> keys) : keys_(std::move(keys)) {}
+  Result<std::vector<uint8_t>> Seal(int64_t source_id,
+                                    std::span<const uint8_t> plaintext) override {
+    return privacy::EnvelopeEncrypt(*keys_, Scope(source_id), plaintext, Ad());
+  }
+  Result<std::vector<uint8_t>> Open(int64_t source_id, std::span<const uint8_t> sealed) override {
+    return privacy::EnvelopeDecrypt(*keys_, Scope(source_id), sealed, Ad());
+  }
+
+ private:
+  static std::string Scope(int64_t source_id) { return "source:" + std::to_string(source_id); }
+  static std::span<const uint8_t> Ad() {
+    return {reinterpret_cast<const uint8_t*>(kEmbeddingSealAd.data()), kEmbeddingSealAd.size()};
+  }
+  std::shared_ptr<privacy::KeyStore> keys_;
+};
+
+}  // namespace
+
+Result<privacy::MasterKey> LoadOrCreateMasterKey(const fs::path& data_dir) {
+  if (const char* env = std::getenv(privacy::kMasterKeyEnvVar); env && *env) {
+    return privacy::MasterKey::FromEnv();
+  }
+  const fs::path path = data_dir / "master.key";
+  if (!fs::exists(path)) return privacy::CreateMasterKeyFile(path);
+  return privacy::MasterKey::FromFile(path);
+}
+
+Result<SealedCatalog> OpenSealedCatalog(const fs::path& data_dir) {
+  SealedCatalog out;
+  ASSIGN_OR_RETURN(privacy::MasterKey master, LoadOrCreateMasterKey(data_dir));
+  ASSIGN_OR_RETURN(std::unique_ptr<privacy::KeyStore> keys,
+                   privacy::KeyStore::Open(data_dir / "keys.db", std::move(master)));
+  out.keys = std::move(keys);
+  ASSIGN_OR_RETURN(out.catalog, catalog::OpenCatalog(data_dir / "catalog.db",
+                                                     std::make_shared<SourceKeyCodec>(out.keys)));
+  return out;
+}
 
 Engine::~Engine() = default;
 
@@ -37,7 +86,9 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   const fs::path model_dir =
       options.model_dir.empty() ? vision::DefaultModelDir() : options.model_dir;
   ASSIGN_OR_RETURN(engine->models_, vision::LoadVerifiedModels(manifest, model_dir));
-  ASSIGN_OR_RETURN(engine->catalog_, catalog::Catalog::Open(options.data_dir / "catalog.db"));
+  ASSIGN_OR_RETURN(SealedCatalog sealed, OpenSealedCatalog(options.data_dir));
+  engine->keys_ = std::move(sealed.keys);
+  engine->catalog_ = std::move(sealed.catalog);
   ASSIGN_OR_RETURN(std::string catalog_model, engine->catalog_->ModelId());
   const std::string base_model = engine->models_.manifest.EmbedderModelId();
   if (!options.allow_model_migration &&

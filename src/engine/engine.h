@@ -10,12 +10,15 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "catalog/catalog.h"
 #include "imageio/decode.h"
 #include "index/vector_index.h"
 #include "likeness/status.h"
 #include "openset/neighbourhood_stats.h"
+#include "privacy/key_store.h"
+#include "privacy/master_key.h"
 #include "vision/face_analyzer.h"
 
 namespace likeness::engine {
@@ -37,19 +40,29 @@ struct EngineOptions {
 
 class IngestPolicy;  // ingest.h
 
+// Associated data of every sealed embedding (envelope encryption under "source:<id>").
+inline constexpr std::string_view kEmbeddingSealAd = "likeness-face-embedding-v1";
+
 // Reports progress of long work (rebuilds): done of total.
 using ProgressFn = std::function<void(int64_t done, int64_t total)>;
 
 class Engine {
  public:
-  // Opens (creating if needed) the data folder, verifies the models, opens the catalog and loads or
-  // rebuilds the index. Errors from the catalog, model verification or index rebuild.
+  // Opens (creating if needed) the data folder, verifies the models, opens the key store
+  // (<data>/keys.db under the master key: $LIKENESS_MASTER_KEY, else <data>/master.key, created
+  // with mode 0600 when absent), opens the catalog with embeddings sealed under each source's data
+  // key
+  // ("source:<id>"; catalog/embedding_codec.h) and loads or rebuilds the index. Errors from the
+  // master key (InvalidArgument, PermissionDenied), the key store (PermissionDenied for a wrong
+  // master key), the catalog, model verification or index rebuild.
   static Result<std::unique_ptr<Engine>> Open(const EngineOptions& options,
                                               const ProgressFn& rebuild_progress = {});
   ~Engine();
 
   const EngineOptions& options() const { return options_; }
   catalog::Catalog& catalog() { return *catalog_; }
+  // The key store sealing the catalog's embeddings (shared with governance, which destroys keys).
+  const std::shared_ptr<privacy::KeyStore>& keys() const { return keys_; }
   index::VectorIndex& index() { return *index_; }
   const vision::VerifiedModels& models() const { return models_; }
   // The model id stamped on embeddings this engine makes (includes "+flip" with flip TTA).
@@ -97,6 +110,7 @@ class Engine {
 
   EngineOptions options_;
   vision::VerifiedModels models_;
+  std::shared_ptr<privacy::KeyStore> keys_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<index::VectorIndex> index_;
   std::mutex index_write_mu_;  // serialises Save/Rebuild against each other
@@ -116,6 +130,23 @@ Result<std::vector<uint8_t>> ReadStoredBytes(const std::string& location,
 Result<imageio::DecodedImage> LoadImageFile(const std::filesystem::path& path,
                                             const EngineOptions& options,
                                             std::vector<uint8_t>* bytes_out = nullptr);
+
+// The catalog as every part of Likeness must open it (Engine::Open does; so do the commands that
+// need no models): the key store <data_dir>/keys.db under LoadOrCreateMasterKey, and
+// <data_dir>/catalog.db with embeddings sealed under each source's data key ("source:<id>",
+// associated data kEmbeddingSealAd; catalog/embedding_codec.h), sealing any plaintext rows left by
+// an older build. Catalog::Open alone cannot read sealed embeddings (FailedPrecondition). The
+// catalog's codec shares `keys`, so the catalog may outlive this struct's `keys` member. Errors:
+// those of LoadOrCreateMasterKey, KeyStore::Open (PermissionDenied for a wrong master key) and
+// catalog::OpenCatalog.
+struct SealedCatalog {
+  std::shared_ptr<privacy::KeyStore> keys;
+  std::unique_ptr<catalog::Catalog> catalog;
+};
+Result<SealedCatalog> OpenSealedCatalog(const std::filesystem::path& data_dir);
+
+// $LIKENESS_MASTER_KEY when set, else <data_dir>/master.key (created, mode 0600, when absent).
+Result<privacy::MasterKey> LoadOrCreateMasterKey(const std::filesystem::path& data_dir);
 
 // The data folder from --data, else LIKENESS_DATA, else ./likeness-data.
 std::filesystem::path ResolveDataDir(const std::string& flag_value);

@@ -47,15 +47,6 @@ class GovernedIngest final : public engine::IngestPolicy {
   std::string operator_;
 };
 
-Result<privacy::MasterKey> LoadOrCreateMasterKey(const fs::path& data_dir) {
-  if (const char* env = std::getenv(privacy::kMasterKeyEnvVar); env && *env) {
-    return privacy::MasterKey::FromEnv();
-  }
-  const fs::path path = MasterKeyPath(data_dir);
-  if (!fs::exists(path)) return privacy::CreateMasterKeyFile(path);
-  return privacy::MasterKey::FromFile(path);
-}
-
 }  // namespace
 
 fs::path MasterKeyPath(const fs::path& data_dir) { return data_dir / "master.key"; }
@@ -65,8 +56,8 @@ Result<std::unique_ptr<Governance>> Governance::Open(engine::Engine& engine,
   std::unique_ptr<Governance> g(new Governance(engine));
   const fs::path dir = engine.options().data_dir;
   ASSIGN_OR_RETURN(g->audit_, privacy::AuditLog::Open(privacy::AuditLogOptionsForDataDir(dir)));
-  ASSIGN_OR_RETURN(privacy::MasterKey master, LoadOrCreateMasterKey(dir));
-  ASSIGN_OR_RETURN(g->keys_, privacy::KeyStore::Open(dir / "keys.db", std::move(master)));
+  g->keys_ = engine.keys();
+  if (!g->keys_) return Status::Internal("the engine has no key store");
   ASSIGN_OR_RETURN(g->store_, GovStore::Open(dir / "catalog.db"));
   if (ingest_operator.empty()) ingest_operator = ResolveOperator("");
   if (ingest_operator.empty()) ingest_operator = "unnamed-cli-operator";

@@ -36,11 +36,11 @@ std::filesystem::path MasterKeyPath(const std::filesystem::path& data_dir);
 
 class Governance {
  public:
-  // Opens the audit log, the key store (creating <data>/master.key if no key exists anywhere) and
-  // the governance tables, and installs the ingest policy on `engine` (blocked jurisdictions,
-  // opt-out filtering, batch auditing under `ingest_operator`). `engine` must outlive this object.
-  // Errors: those of AuditLog::Open, MasterKey::Load, KeyStore::Open (PermissionDenied for a wrong
-  // master key, Corruption for a damaged key file), GovStore::Open.
+  // Opens the audit log and the governance tables, shares the engine's key store (the engine
+  // opened it, creating <data>/master.key if no key exists anywhere), and installs the ingest
+  // policy on `engine` (blocked jurisdictions, opt-out filtering, batch auditing under
+  // `ingest_operator`). `engine` must outlive this object. Errors: those of AuditLog::Open,
+  // GovStore::Open.
   static Result<std::unique_ptr<Governance>> Open(engine::Engine& engine,
                                                   std::string ingest_operator = "");
 
@@ -85,7 +85,7 @@ class Governance {
   explicit Governance(engine::Engine& engine) : engine_(engine) {}
   engine::Engine& engine_;
   std::unique_ptr<privacy::AuditLog> audit_;
-  std::unique_ptr<privacy::KeyStore> keys_;
+  std::shared_ptr<privacy::KeyStore> keys_;  // the engine's (it seals the catalog's embeddings)
   std::unique_ptr<GovStore> store_;
 };
 

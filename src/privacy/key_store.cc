@@ -177,10 +177,21 @@ Result<DataKey> KeyStore::FindLocked(std::string_view scope) {
                                 "WHERE scope = ?"));
   RETURN_IF_ERROR(s.BindText(1, scope));
   ASSIGN_OR_RETURN(const bool row, s.Step());
-  if (!row) return Status::NotFound("no data key for scope \"" + std::string(scope) + "\"");
+  const std::string scope_str(scope);
+  if (!row) {
+    cache_.erase(scope_str);  // destroyed by another process: never use it again here
+    return Status::NotFound("no data key for scope \"" + scope_str + "\"");
+  }
   DataKey dk;
-  dk.scope = std::string(scope);
+  dk.scope = scope_str;
   dk.key_id = s.ColumnText(0);
+  if (const auto it = cache_.find(scope_str); it != cache_.end()) {
+    if (it->second.key_id == dk.key_id) {
+      dk.key = it->second.key.Clone();
+      return dk;
+    }
+    cache_.erase(it);
+  }
   const std::string wrapped_under = s.ColumnText(3);
   if (wrapped_under != master_.id()) {
     return Status::Corruption("data key for scope \"" + dk.scope +
@@ -189,12 +200,16 @@ Result<DataKey> KeyStore::FindLocked(std::string_view scope) {
   }
   ASSIGN_OR_RETURN(dk.key,
                    Unwrap(master_.key(), s.ColumnBlob(1), s.ColumnBlob(2), scope, dk.key_id));
+  cache_.emplace(scope_str, DataKey{dk.scope, dk.key_id, dk.key.Clone()});
   return dk;
 }
 
 Result<DataKey> KeyStore::GetDataKey(std::string_view scope) {
   if (scope.empty()) return Status::InvalidArgument("a key scope must not be empty");
   std::lock_guard lock(mu_);
+  if (const auto it = cache_.find(std::string(scope)); it != cache_.end()) {
+    return DataKey{it->second.scope, it->second.key_id, it->second.key.Clone()};
+  }
   return FindLocked(scope);
 }
 
@@ -227,6 +242,7 @@ Result<DataKey> KeyStore::GetOrCreateDataKey(std::string_view scope) {
   RETURN_IF_ERROR(s.BindText(6, master_.id()));
   RETURN_IF_ERROR(s.Run());
   RETURN_IF_ERROR(txn.Commit());
+  cache_.emplace(dk.scope, DataKey{dk.scope, dk.key_id, dk.key.Clone()});
   return dk;
 }
 
@@ -260,6 +276,7 @@ Status KeyStore::DestroyDataKey(std::string_view scope) {
   ASSIGN_OR_RETURN(SqliteStatement s, db_->Prepare("DELETE FROM data_keys WHERE scope = ?"));
   RETURN_IF_ERROR(s.BindText(1, scope));
   RETURN_IF_ERROR(s.Run());
+  cache_.erase(std::string(scope));  // SecretKey's destructor wipes the key
   return ScrubLocked().WithContext("data key for \"" + std::string(scope) + "\" deleted, but");
 }
 

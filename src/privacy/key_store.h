@@ -15,6 +15,15 @@
 // Not covered: copies outside keys.db (backups of it, the file system's free blocks, swap). Back up
 // keys.db only where erasure can reach the backups, and keep it on storage without snapshots.
 //
+// Key cache: a store keeps every data key it has unwrapped in memory (a per-source lookup and
+// unwrap for each embedding made index rebuilds several times slower). The cached keys are wiped
+// (sodium_memzero, via SecretKey) when DestroyDataKey drops one and when the store closes.
+// GetDataKey (reads) trusts the cache; GetOrCreateDataKey (writes) still reads the scope's row and
+// uses the cached key only if keys.db holds the same key_id, so new data is never sealed under a
+// key that another process has destroyed. Consequence: a long-running process that read a scope's
+// data before another process destroyed its key can still open that scope's blobs until it closes
+// (the erasing process deletes the rows themselves, so this matters only for copies).
+//
 // Thread safety: all methods may be called concurrently (one mutex).
 #pragma once
 
@@ -23,6 +32,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "likeness/status.h"
 #include "privacy/master_key.h"
@@ -77,12 +87,16 @@ class KeyStore {
 
  private:
   KeyStore(std::unique_ptr<SqliteDb> db, MasterKey master);
+  // The scope's key from keys.db (NotFound if absent), reusing the cached unwrapped key when its
+  // key_id matches the row; refreshes the cache.
   Result<DataKey> FindLocked(std::string_view scope);
   Status ScrubLocked();
 
   mutable std::mutex mu_;
   std::unique_ptr<SqliteDb> db_;  // guarded by mu_
   MasterKey master_;              // guarded by mu_
+  // Unwrapped data keys by scope (see "Key cache" above); guarded by mu_.
+  std::unordered_map<std::string, DataKey> cache_;
 };
 
 }  // namespace likeness::privacy

@@ -1,6 +1,6 @@
 // The governance commands as an operator runs them: refusals (exit 3), audit show/verify (exit 9
 // on tampering), erase with preview and receipt, blocked jurisdictions (exit 6), opt-out, access,
-// retention, the processing record and master-key rotation.
+// retention, the processing record and master-key rotation; ingest names its operator.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -238,6 +238,34 @@ TEST_F(GovernanceCliTest, PolicyOptOutAccessRetentionReportKeys) {
   EXPECT_EQ(r.exit_code, 3) << r.err;
   r = L({"audit", "verify"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_F(GovernanceCliTest, IngestRecordsItsOperator) {
+  // SetUp ingested with neither --operator nor $LIKENESS_OPERATOR.
+  auto r = L({"audit", "show", "--action", "ingest", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(J(r)["entries"].size(), 1u);
+  EXPECT_EQ(J(r)["entries"][0]["operator"], "unnamed-cli-operator");
+
+  fs::create_directories(tmp_.path() / "more");
+  fs::copy_file(demo_ / "sample4.jpg", tmp_.path() / "more" / "s4.jpg");
+  r = L({"ingest", (tmp_.path() / "more").string(), "--source", "more", "--basis",
+         "art6-1-e,art9-2-g", "--jurisdiction", "FR", "--jobs", "1", "--operator", "clerk-7"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  fs::copy_file(demo_ / "sample5.jpg", tmp_.path() / "more" / "s5.jpg");
+  setenv("LIKENESS_OPERATOR", "env-clerk", 1);
+  r = L({"ingest", (tmp_.path() / "more").string(), "--source", "more", "--basis",
+         "art6-1-e,art9-2-g", "--jurisdiction", "FR", "--jobs", "1"});
+  unsetenv("LIKENESS_OPERATOR");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  r = L({"audit", "show", "--action", "ingest", "--operator", "clerk-7", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(J(r)["entries"].size(), 1u);
+  EXPECT_EQ(J(r)["entries"][0]["case"], "source:more");
+  r = L({"audit", "show", "--action", "ingest", "--operator", "env-clerk", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(J(r)["entries"].size(), 1u);
 }
 
 }  // namespace

@@ -209,6 +209,26 @@ TEST_F(KeyStoreTest, DestroyRemovesTheWrappedKeyFromDbAndWal) {
   EXPECT_NE(Wrapped("source:1"), wrapped);
 }
 
+TEST_F(KeyStoreTest, CachedKeysFollowDestructionHereAndInAnotherStore) {
+  auto a = OpenStore();
+  auto b = OpenStore();
+  Result<DataKey> k = a->GetOrCreateDataKey("source:1");
+  ASSERT_TRUE(k.ok());
+  ASSERT_TRUE(a->GetDataKey("source:1").ok());  // cached in `a` now
+  ASSERT_TRUE(b->GetDataKey("source:1").ok());  // and in `b`
+  // Destroyed by this store: gone from its cache at once.
+  ASSERT_TRUE(b->DestroyDataKey("source:1").ok());
+  EXPECT_EQ(b->GetDataKey("source:1").status().code(), StatusCode::kNotFound);
+  // Destroyed by another store (process): `a` never seals new data under the cached key.
+  Result<DataKey> fresh = a->GetOrCreateDataKey("source:1");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_NE(fresh->key_id, k->key_id);
+  EXPECT_NE(KeyBytes(*fresh), KeyBytes(*k));
+  Result<DataKey> read = a->GetDataKey("source:1");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->key_id, fresh->key_id);
+}
+
 TEST_F(KeyStoreTest, RotationRewrapsEveryKey) {
   auto store = OpenStore();
   std::vector<std::string> keys, wrapped;
