@@ -1,5 +1,6 @@
 #include "cli_common.h"
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -39,16 +40,28 @@ int Fail(const Status& status) {
 }
 
 Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags) {
+  return OpenEngine(flags, flags.index_factory);
+}
+
+Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags,
+                                                   const std::string& index_kind) {
   engine::EngineOptions options;
   options.data_dir = engine::ResolveDataDir(flags.data_dir);
-  options.index_factory = flags.index_factory;
+  options.index_factory = index_kind;
   options.analyze.min_face_px = flags.min_face_px;
   options.analyze.tiling = !flags.no_tiling;
   const bool quiet = flags.quiet;
-  return engine::Engine::Open(options, [quiet](int64_t done, int64_t total) {
-    if (!quiet)
-      std::cerr << "\rrebuilding index from the catalog: " << done << "/" << total << std::flush;
-    if (!quiet && done >= total) std::cerr << "\n";
+  const auto start = std::chrono::steady_clock::now();
+  return engine::Engine::Open(options, [quiet, start](int64_t done, int64_t total) {
+    if (quiet) return;
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double rate = s > 0 ? static_cast<double>(done) / s : 0;
+    const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+    std::fprintf(stderr,
+                 "\rrebuilding index from the catalog: %lld/%lld faces, %.0f/s, ETA %.0f s   ",
+                 static_cast<long long>(done), static_cast<long long>(total), rate, eta);
+    if (done >= total) std::fprintf(stderr, "\n");
   });
 }
 

@@ -21,13 +21,16 @@ int Fail(const Status& status);
 
 struct GlobalFlags {
   std::string data_dir;  // --data
-  std::string index_factory = "Flat";
+  std::string index_factory;  // --index; empty: the catalog's configured kind, else Flat
   int min_face_px = 24;
   bool no_tiling = false;
   bool quiet = false;
 };
 
 Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags);
+// OpenEngine with the index kind replaced by `index_kind`.
+Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags,
+                                                   const std::string& index_kind);
 
 // OK when `tenant` is empty, the default tenant, or registered (`likeness tenant create`);
 // NotFound naming the command that registers it otherwise.

@@ -13,6 +13,8 @@ void RegisterVerify(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterFaces(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterStats(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterReembed(CLI::App& app, GlobalFlags& flags, int* exit_code);
+// `index show` / `index set KIND`: the catalog's index kind (cmd_index.cc).
+void RegisterIndex(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterServe(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterKeys(CLI::App& app, GlobalFlags& flags, int* exit_code);

@@ -14,8 +14,9 @@ int main(int argc, char** argv) {
   GlobalFlags flags;
   app.add_option("--data", flags.data_dir,
                  "data folder (default: $LIKENESS_DATA or ./likeness-data)");
-  app.add_option("--index", flags.index_factory, "index kind: Flat (exact) or e.g. HNSW32,Flat")
-      ->capture_default_str();
+  app.add_option(
+      "--index", flags.index_factory,
+      "index kind for this run (default: the catalog's, see `likeness index`; else Flat)");
   app.add_option("--min-face", flags.min_face_px, "smallest face to detect, in pixels")
       ->capture_default_str();
   app.add_flag("--no-tiling", flags.no_tiling,
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   RegisterFaces(app, flags, &exit_code);
   RegisterStats(app, flags, &exit_code);
   RegisterReembed(app, flags, &exit_code);
+  RegisterIndex(app, flags, &exit_code);
   RegisterBench(app, flags, &exit_code);
   RegisterServe(app, flags, &exit_code);
   RegisterKeys(app, flags, &exit_code);

@@ -209,6 +209,15 @@ class Catalog {
   // The embedding model every face in the catalog carries (empty until the first face).
   virtual Result<std::string> ModelId() = 0;
 
+  // The index kind configured for this catalog (`likeness index set`), e.g. "HNSW32" or
+  // "IVF4096,PQ64,rerank=fp16"; empty when none is (the engine then uses its default). Stored in
+  // the catalog so every process opening it uses the same kind. Catalogs that cannot store it
+  // report none and refuse to set it (Unsupported).
+  virtual Result<std::string> IndexKind() { return std::string(); }
+  virtual Status SetIndexKind(const std::string& /*kind*/) {
+    return Status::Unsupported("this catalog cannot store an index kind");
+  }
+
   // Counts taken from one consistent snapshot.
   virtual Result<CatalogStats> Stats() = 0;
 

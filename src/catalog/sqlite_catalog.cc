@@ -222,6 +222,23 @@ Status SqliteCatalog::SetModelIdLocked(const std::string& model_id) {
   return Status::Ok();
 }
 
+// The index kind lives in meta under 'index_kind' (absent until first set; no migration needed).
+Result<std::string> SqliteCatalog::IndexKind() {
+  std::lock_guard lock(mu_);
+  Result<std::string> kind = db_->QueryText("SELECT value FROM meta WHERE key = 'index_kind'");
+  if (!kind.ok() && kind.status().code() == StatusCode::kNotFound) return std::string();
+  return kind;
+}
+
+Status SqliteCatalog::SetIndexKind(const std::string& kind) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(Statement upsert,
+                   db_->Prepare("INSERT INTO meta (key, value) VALUES ('index_kind', ?) "
+                                "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+  RETURN_IF_ERROR(upsert.BindText(1, kind));
+  return upsert.Run().WithContext("set index kind");
+}
+
 Status SqliteCatalog::BumpGenerationLocked() {
   RETURN_IF_ERROR(db_->Exec("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
                       .WithContext("bump generation"));

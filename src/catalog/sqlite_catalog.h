@@ -56,6 +56,8 @@ class SqliteCatalog final : public Catalog {
 
   Result<uint64_t> Generation() override;
   Result<std::string> ModelId() override;
+  Result<std::string> IndexKind() override;
+  Status SetIndexKind(const std::string& kind) override;
   Result<CatalogStats> Stats() override;
   Status CheckIntegrity() override;
 

@@ -1,11 +1,11 @@
 #include "engine/engine.h"
 
 #include <cstdlib>
+#include <random>
 #include <string_view>
 
 #include "catalog/embedding_codec.h"
 #include "privacy/envelope.h"
-
 #include "sources/sources.h"
 
 namespace likeness::engine {
@@ -89,6 +89,10 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   ASSIGN_OR_RETURN(SealedCatalog sealed, OpenSealedCatalog(options.data_dir));
   engine->keys_ = std::move(sealed.keys);
   engine->catalog_ = std::move(sealed.catalog);
+  if (engine->options_.index_factory.empty()) {
+    ASSIGN_OR_RETURN(std::string kind, engine->catalog_->IndexKind());
+    engine->options_.index_factory = kind.empty() ? std::string(kDefaultIndexKind) : kind;
+  }
   ASSIGN_OR_RETURN(std::string catalog_model, engine->catalog_->ModelId());
   const std::string base_model = engine->models_.manifest.EmbedderModelId();
   if (!options.allow_model_migration &&
@@ -119,8 +123,10 @@ Status Engine::LoadOrRebuildIndex(const ProgressFn& progress) {
 
 Status Engine::RebuildIndex(const ProgressFn& progress) {
   std::lock_guard lock(index_write_mu_);
-  ASSIGN_OR_RETURN(auto fresh, index::CreateIndex(options_.index_factory, kEmbeddingDim));
+  ASSIGN_OR_RETURN(auto fresh, index::CreateIndex(options_.index_factory, kEmbeddingDim,
+                                                  {.scratch_dir = options_.data_dir / "index"}));
   ASSIGN_OR_RETURN(catalog::CatalogStats stats, catalog_->Stats());
+  RETURN_IF_ERROR(TrainFromSample(*fresh));
   constexpr size_t kChunk = 4096;
   std::vector<int64_t> ids;
   std::vector<float> vectors;
@@ -152,6 +158,33 @@ Status Engine::RebuildIndex(const ProgressFn& progress) {
   std::lock_guard hubness_lock(hubness_mu_);
   if (hubness_ || fs::exists(hubness_path())) hubness_stale_ = true;  // rebuilt on next use
   return Status::Ok();
+}
+
+// Kinds with codebooks (IVF-PQ) train on a uniform reservoir sample of the searchable embeddings,
+// drawn in one extra pass over the catalog. With fewer faces than the kind needs, the index trains
+// on what there is (or on its first Add).
+Status Engine::TrainFromSample(index::VectorIndex& fresh) {
+  const int64_t want = fresh.TrainingSampleSize();
+  if (want <= 0) return Status::Ok();
+  std::vector<float> sample;
+  sample.reserve(static_cast<size_t>(want) * kEmbeddingDim);
+  std::mt19937_64 rng(kTrainingSampleSeed);
+  int64_t seen = 0;
+  RETURN_IF_ERROR(
+      catalog_->ForEachEmbedding([&](int64_t, bool searchable, std::span<const float> embedding) {
+        if (!searchable) return true;
+        ++seen;
+        if (seen <= want) {
+          sample.insert(sample.end(), embedding.begin(), embedding.end());
+        } else if (const auto slot = static_cast<int64_t>(rng() % static_cast<uint64_t>(seen));
+                   slot < want) {
+          std::copy(embedding.begin(), embedding.end(),
+                    sample.begin() + static_cast<ptrdiff_t>(slot * kEmbeddingDim));
+        }
+        return true;
+      }));
+  if (seen == 0) return Status::Ok();  // nothing to index yet: the first Add trains
+  return fresh.Train(sample);
 }
 
 Status Engine::SaveIndex() {

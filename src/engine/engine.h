@@ -23,10 +23,15 @@
 
 namespace likeness::engine {
 
+inline constexpr std::string_view kDefaultIndexKind = "Flat";
+inline constexpr uint64_t kTrainingSampleSeed = 0x5eed;
+
 struct EngineOptions {
   std::filesystem::path data_dir = "likeness-data";  // from --data or LIKENESS_DATA
   std::filesystem::path model_dir;                   // empty: vision::DefaultModelDir()
-  std::string index_factory = "Flat";                // exact by default; e.g. "HNSW32,Flat"
+  // Empty: the kind configured in the catalog (`likeness index set`), else "Flat" (exact). E.g.
+  // "HNSW32", "IVF4096,PQ64,rerank=fp16" (see index/vector_index.h).
+  std::string index_factory;
   vision::AnalyzeOptions analyze;
   // Faces whose quality is below this are stored but not put in the search index.
   float quality_floor = vision::kDefaultSearchableQualityFloor;
@@ -107,6 +112,7 @@ class Engine {
   Status LoadOrRebuildIndex(const ProgressFn& progress);
   void LoadHubnessIfPresent();
   Status RebuildHubnessLocked();
+  Status TrainFromSample(index::VectorIndex& fresh);
 
   EngineOptions options_;
   vision::VerifiedModels models_;

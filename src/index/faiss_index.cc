@@ -23,7 +23,9 @@
 #include "index/exact_index.h"
 #include "index/factory.h"
 #include "index/faiss_guard.h"
+#include "index/hnsw_index.h"
 #include "index/index_file.h"
+#include "index/rerank_index.h"
 
 namespace likeness::index {
 namespace {
@@ -318,7 +320,14 @@ Status FaissVectorIndex::Save(const std::filesystem::path& path, uint64_t genera
 }
 
 Result<std::unique_ptr<VectorIndex>> CreateIndex(std::string_view factory, int dim) {
+  return CreateIndex(factory, dim, IndexOptions{});
+}
+
+Result<std::unique_ptr<VectorIndex>> CreateIndex(std::string_view factory, int dim,
+                                                 const IndexOptions& options) {
   if (IsExactFactory(factory)) return CreateExactIndex(factory, dim);
+  if (IsRerankFactory(factory)) return CreateRerankIndex(factory, dim, options);
+  if (IsHnswlibFactory(factory)) return CreateHnswIndex(factory, dim);
   ASSIGN_OR_RETURN(std::unique_ptr<faiss::Index> inner, MakeInnerIndex(factory, dim));
   ASSIGN_OR_RETURN(std::unique_ptr<faiss::IndexIDMap2> map, WrapInIdMap(std::move(inner)));
   return std::unique_ptr<VectorIndex>(
@@ -327,6 +336,8 @@ Result<std::unique_ptr<VectorIndex>> CreateIndex(std::string_view factory, int d
 
 Result<LoadedIndex> LoadIndex(const std::filesystem::path& path) {
   if (LooksLikeExactStoreFile(path)) return LoadExactIndex(path);
+  if (LooksLikeHnswFile(path)) return LoadHnswIndex(path);
+  if (LooksLikeRerankFile(path)) return LoadRerankIndex(path);
   ASSIGN_OR_RETURN(IndexFileContents contents, ReadIndexFile(path));
   const auto corrupt = [&](const std::string& what) {
     return Status::Corruption(path.string() + ": " + what);

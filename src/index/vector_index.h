@@ -48,16 +48,33 @@ class VectorIndex {
                                                        int k) const = 0;
   virtual bool Contains(int64_t id) const = 0;
 
+  // Index kinds that learn codebooks (IVF-PQ with re-rank) ask for a training sample of this many
+  // vectors (0: no training, or trained on the first Add). The caller draws it from the catalog
+  // (e.g. a reservoir sample) and calls Train before the first Add. Errors: InvalidArgument (a
+  // partial vector, too few vectors), FailedPrecondition (already holds vectors).
+  virtual int64_t TrainingSampleSize() const { return 0; }
+  virtual Status Train(std::span<const float> /*sample*/) { return Status::Ok(); }
+
   // Persists atomically (write to a temp file, fsync, rename) with `generation` recorded in the
   // file so the caller can tell a stale index from a current one.
   virtual Status Save(const std::filesystem::path& path, uint64_t generation) const = 0;
 };
 
-// factory: "Flat" (exact, the default), "HNSW<M>,Flat" (e.g. "HNSW32,Flat"), or any FAISS factory
-// string whose index supports inner-product search. The index maps ids itself, so the string must
-// not contain IDMap; HNSW M must be in [2, 512] and dim in [1, 65536]. Errors: InvalidArgument for
-// a bad string or dim.
+// factory: "Flat" (exact, the default), "Exact[,fp16|int8]" (our SIMD store), "HNSW<M>[,ef=N]"
+// (hnswlib, see hnsw_index.h), "IVF<n>,PQ<m>,rerank=fp16|int8" (FAISS IVF-PQ candidates re-ranked
+// from a memory-mapped vector file, see rerank_index.h), "HNSW<M>,Flat" (FAISS), or any FAISS
+// factory string whose index supports inner-product search. The index maps ids itself, so the
+// string must not contain IDMap; HNSW M must be in [2, 512] and dim in [1, 65536]. Errors:
+// InvalidArgument for a bad string or dim.
 Result<std::unique_ptr<VectorIndex>> CreateIndex(std::string_view factory, int dim);
+
+struct IndexOptions {
+  // Where kinds that keep vectors on disk (IVF-PQ with re-rank) put their vector file until the
+  // first Save (which moves it next to the index file). Empty: the system temp folder.
+  std::filesystem::path scratch_dir;
+};
+Result<std::unique_ptr<VectorIndex>> CreateIndex(std::string_view factory, int dim,
+                                                 const IndexOptions& options);
 
 struct LoadedIndex {
   std::unique_ptr<VectorIndex> index;

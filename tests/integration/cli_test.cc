@@ -255,5 +255,42 @@ TEST_F(CliTest, ReembedMigratesTheCatalogAndBack) {
   EXPECT_EQ(nlohmann::json::parse(r.out)["images_unreachable"].size(), 1u);
 }
 
+TEST_F(CliTest, IndexSetStoresTheKindAndRebuildsFromTheCatalog) {
+  const fs::path src = tmp_.path() / "photos";
+  fs::create_directories(src);
+  for (int i = 1; i <= 2; ++i) {
+    fs::copy_file(demo_ / ("sample" + std::to_string(i) + ".jpg"),
+                  src / ("sample" + std::to_string(i) + ".jpg"));
+  }
+  auto r = L(Declared({"ingest", src.string(), "--json"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = L({"index", "show", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto show = nlohmann::json::parse(r.out);
+  EXPECT_EQ(show["configured"], "");
+  EXPECT_EQ(show["active"], "Flat");
+  const int64_t faces = show["faces"].get<int64_t>();
+  EXPECT_GT(faces, 0);
+
+  r = L({"index", "set", "HNSW16,ef=64"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Later runs open the configured kind without --index, with the same faces.
+  r = L({"index", "show", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  show = nlohmann::json::parse(r.out);
+  EXPECT_EQ(show["configured"], "HNSW16,ef=64");
+  EXPECT_EQ(show["active"], "HNSW16,ef=64");
+  EXPECT_EQ(show["faces"].get<int64_t>(), faces);
+  r = L(Justified({"search", (demo_ / "sample1.jpg").string(), "--top", "3", "--json"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  // A bad kind is a usage error and leaves the configuration alone.
+  r = L({"index", "set", "IVF9,PQ7,rerank=fp16"});
+  EXPECT_NE(r.exit_code, 0);
+  r = L({"index", "show", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["configured"], "HNSW16,ef=64");
+}
+
 }  // namespace
 }  // namespace likeness

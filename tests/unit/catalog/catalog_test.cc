@@ -262,5 +262,19 @@ TEST_F(CatalogTest, InvalidFacesAndImagesAreRejected) {
   EXPECT_EQ(Gen(), 0u);
 }
 
+TEST_F(CatalogTest, IndexKindIsEmptyUntilSetAndPersists) {
+  auto kind = catalog_->IndexKind();
+  ASSERT_TRUE(kind.ok()) << kind.status().ToString();
+  EXPECT_EQ(*kind, "");
+  ASSERT_TRUE(catalog_->SetIndexKind("HNSW32").ok());
+  ASSERT_TRUE(catalog_->SetIndexKind("IVF4096,PQ64,rerank=fp16").ok());
+  const uint64_t generation = Gen();
+  Reopen();
+  kind = catalog_->IndexKind();
+  ASSERT_TRUE(kind.ok());
+  EXPECT_EQ(*kind, "IVF4096,PQ64,rerank=fp16");
+  EXPECT_EQ(Gen(), generation);  // configuration, not content: the index stays current
+}
+
 }  // namespace
 }  // namespace likeness::catalog

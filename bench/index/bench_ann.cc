@@ -1,0 +1,364 @@
+// bench_ann: approximate index kinds (hnswlib HNSW, IVF-PQ + re-rank from a memory-mapped fp16/int8
+// file) against Debian FAISS's flat index, through the VectorIndex interface, on streamed synthetic
+// faces. See README.md.
+//
+// The catalog is generated in chunks and never held as fp32: the exact ground truth is computed
+// while streaming (sgemm of the probes against each chunk, a running top-k per probe), and each
+// kind is built from its own regeneration of the same stream (the generator is deterministic), one
+// kind at a time, so its RAM is the growth of the process's anonymous memory while it is built.
+// Only "faiss-flat" holds fp32 (it is the baseline; leave it out at sizes whose fp32 does not fit).
+#include <cblas.h>
+#include <malloc.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "index/vector_index.h"
+#include "synthetic_faces.h"
+
+namespace likeness::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using index::VectorIndex;
+
+constexpr std::string_view kFlat = "faiss-flat";
+
+struct Options {
+  int64_t n = 1000000;
+  int dim = 512;
+  int64_t queries = 200;
+  int k = 10;
+  std::vector<int> threads = {1, 2};
+  std::vector<std::string> kinds = {"IVF1024,PQ64,rerank=fp16", "IVF1024,PQ64,rerank=int8",
+                                    std::string(kFlat)};
+  int64_t chunk = 65536;
+  int64_t flat_latency_queries = 50;
+  uint64_t seed = 1;
+  std::string dir = ".";
+  int build_threads = 1;  // OpenMP / OpenBLAS threads for training and adding
+};
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+template <typename T>
+bool ParseNumber(std::string_view s, T& out) {
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+std::vector<std::string> Split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream ss{std::string(s)};
+  for (std::string item; std::getline(ss, item, sep);) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+std::optional<Options> ParseArgs(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string_view flag = argv[i], v = argv[i + 1];
+    bool ok = true;
+    if (flag == "--n") {
+      ok = ParseNumber(v, o.n) && o.n > 0;
+    } else if (flag == "--queries") {
+      ok = ParseNumber(v, o.queries) && o.queries > 0;
+    } else if (flag == "--k") {
+      ok = ParseNumber(v, o.k) && o.k > 0;
+    } else if (flag == "--chunk") {
+      ok = ParseNumber(v, o.chunk) && o.chunk > 0;
+    } else if (flag == "--flat-latency-queries") {
+      ok = ParseNumber(v, o.flat_latency_queries) && o.flat_latency_queries > 0;
+    } else if (flag == "--seed") {
+      ok = ParseNumber(v, o.seed);
+    } else if (flag == "--build-threads") {
+      ok = ParseNumber(v, o.build_threads) && o.build_threads >= 1;
+    } else if (flag == "--dir") {
+      o.dir = std::string(v);
+    } else if (flag == "--kinds") {
+      o.kinds = Split(v, ';');
+      ok = !o.kinds.empty();
+    } else if (flag == "--threads") {
+      o.threads.clear();
+      for (const std::string& t : Split(v, ',')) {
+        int x = 0;
+        ok = ok && ParseNumber(std::string_view(t), x) && x >= 1 && x <= 64;
+        o.threads.push_back(x);
+      }
+    } else {
+      ok = false;
+    }
+    if (!ok) return std::nullopt;
+  }
+  if (argc % 2 == 0) return std::nullopt;
+  return o;
+}
+
+void Die(const Status& s, const std::string& what) {
+  std::fprintf(stderr, "bench_ann: %s: %s\n", what.c_str(), s.ToString().c_str());
+  std::exit(1);
+}
+
+// Anonymous resident memory (heap, not the page cache of mapped files), in bytes.
+int64_t RssAnonBytes() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("RssAnon:", 0) == 0) return std::stoll(line.substr(8)) * 1024;
+  }
+  return 0;
+}
+
+double Percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  const auto i = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
+  return v[std::min(i, v.size() - 1)];
+}
+
+// Streams the catalog: calls visit(first_row, rows, vectors) per chunk.
+template <typename Visit>
+double Stream(const Options& o, Visit&& visit) {
+  FaceGenerator gen(o.dim, o.seed);
+  std::vector<float> chunk(static_cast<size_t>(o.chunk * o.dim));
+  std::vector<int32_t> ident(static_cast<size_t>(o.chunk));
+  double gen_s = 0;
+  for (int64_t at = 0; at < o.n; at += o.chunk) {
+    const int64_t m = std::min(o.chunk, o.n - at);
+    const auto t0 = Clock::now();
+    gen.NextFaces(m, chunk.data(), ident.data());
+    gen_s += Seconds(t0, Clock::now());
+    visit(at, m, chunk.data(), ident.data());
+  }
+  return gen_s;
+}
+
+struct Truth {
+  std::vector<std::vector<int64_t>> top;  // per probe, exact top-k rows, best first
+  std::vector<int32_t> probe_identity;
+  std::vector<int32_t> row_identity;
+};
+
+struct KindResult {
+  std::string kind;
+  double train_s = 0, build_s = 0, ram_per_face = 0, disk_per_face = 0;
+  std::vector<std::pair<int, std::pair<double, double>>> latency;  // threads -> p50, p99 (ms)
+  double recall1 = 0, recall10 = 0, identity1 = 0;
+};
+
+KindResult RunKind(const Options& o, const std::string& kind, const std::vector<float>& probes,
+                   const Truth& truth, const std::vector<float>& sample) {
+  KindResult r;
+  r.kind = kind;
+  const std::string factory = kind == kFlat ? "Flat" : kind;
+  omp_set_num_threads(o.build_threads);
+  openblas_set_num_threads(o.build_threads);
+  malloc_trim(0);
+  const int64_t rss0 = RssAnonBytes();
+  auto created = index::CreateIndex(factory, o.dim, {.scratch_dir = o.dir});
+  if (!created.ok()) Die(created.status(), "create " + kind);
+  std::unique_ptr<VectorIndex> idx = std::move(created).value();
+  if (const int64_t want = idx->TrainingSampleSize(); want > 0) {
+    const auto t0 = Clock::now();
+    const size_t take = std::min(sample.size(), static_cast<size_t>(want * o.dim));
+    if (Status s = idx->Train(std::span(sample).first(take)); !s.ok()) Die(s, "train " + kind);
+    r.train_s = Seconds(t0, Clock::now());
+  }
+  std::vector<int64_t> ids(static_cast<size_t>(o.chunk));
+  double add_s = 0;
+  Stream(o, [&](int64_t at, int64_t m, const float* v, const int32_t*) {
+    for (int64_t i = 0; i < m; ++i) ids[static_cast<size_t>(i)] = at + i;
+    const auto t0 = Clock::now();
+    const Status s = idx->Add(std::span(ids).first(static_cast<size_t>(m)),
+                              std::span(v, static_cast<size_t>(m * o.dim)));
+    if (!s.ok()) Die(s, "add " + kind);
+    add_s += Seconds(t0, Clock::now());
+    if (at / o.chunk % 8 == 7) {
+      std::fprintf(stderr, "  %s: %lld / %lld added (%.0f/s)\n", kind.c_str(),
+                   static_cast<long long>(at + m), static_cast<long long>(o.n),
+                   static_cast<double>(at + m) / add_s);
+    }
+  });
+  r.build_s = r.train_s + add_s;
+  malloc_trim(0);
+  r.ram_per_face = static_cast<double>(RssAnonBytes() - rss0) / static_cast<double>(o.n);
+  if (kind.find("rerank=fp16") != std::string::npos) r.disk_per_face = 2.0 * o.dim;
+  if (kind.find("rerank=int8") != std::string::npos) r.disk_per_face = o.dim + 4.0;
+
+  omp_set_num_threads(1);
+  openblas_set_num_threads(1);
+  const int64_t nq = kind == kFlat ? std::min(o.queries, o.flat_latency_queries) : o.queries;
+  std::vector<std::vector<int64_t>> got(static_cast<size_t>(nq));
+  // Warm-up: one untimed pass, so the first timed thread count does not pay the page faults of a
+  // freshly written vector file or graph.
+  for (int64_t q = 0; q < nq; ++q) {
+    auto res = idx->Search(
+        std::span(probes).subspan(static_cast<size_t>(q * o.dim), static_cast<size_t>(o.dim)), o.k);
+    if (!res.ok()) Die(res.status(), "search " + kind);
+  }
+  for (const int t : o.threads) {
+    std::vector<double> ms(static_cast<size_t>(nq));
+    std::atomic<int64_t> next{0};
+    auto work = [&] {
+      for (int64_t q; (q = next.fetch_add(1)) < nq;) {
+        const auto t0 = Clock::now();
+        auto res = idx->Search(
+            std::span(probes).subspan(static_cast<size_t>(q * o.dim), static_cast<size_t>(o.dim)),
+            o.k);
+        ms[static_cast<size_t>(q)] = Seconds(t0, Clock::now()) * 1e3;
+        if (!res.ok()) Die(res.status(), "search " + kind);
+        if (t == o.threads.front()) {
+          auto& out = got[static_cast<size_t>(q)];
+          for (const auto& h : (*res)[0]) out.push_back(h.id);
+        }
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int i = 1; i < t; ++i) pool.emplace_back(work);
+    work();
+    for (auto& th : pool) th.join();
+    r.latency.push_back({t, {Percentile(ms, 0.5), Percentile(ms, 0.99)}});
+  }
+  double r1 = 0, r10 = 0, id1 = 0;
+  for (int64_t q = 0; q < nq; ++q) {
+    const auto& want = truth.top[static_cast<size_t>(q)];
+    const auto& have = got[static_cast<size_t>(q)];
+    if (!have.empty() && have[0] == want[0]) r1 += 1;
+    int common = 0;
+    for (const int64_t id : have) common += std::count(want.begin(), want.end(), id) > 0 ? 1 : 0;
+    r10 += static_cast<double>(common) / static_cast<double>(want.size());
+    if (!have.empty() && truth.row_identity[static_cast<size_t>(have[0])] ==
+                             truth.probe_identity[static_cast<size_t>(q)]) {
+      id1 += 1;
+    }
+  }
+  r.recall1 = r1 / static_cast<double>(nq);
+  r.recall10 = r10 / static_cast<double>(nq);
+  r.identity1 = id1 / static_cast<double>(nq);
+  return r;
+}
+
+int Run(const Options& o) {
+  std::printf("bench_ann: n=%lld dim=%d queries=%lld k=%d chunk=%lld dir=%s\n",
+              static_cast<long long>(o.n), o.dim, static_cast<long long>(o.queries), o.k,
+              static_cast<long long>(o.chunk), o.dir.c_str());
+  // 1. The training sample and the probes: the first rows of the stream (identities come in a
+  // random order, so a prefix is a uniform sample of identities).
+  int64_t sample_rows = std::min<int64_t>(o.n, 10000);
+  for (const std::string& kind : o.kinds) {
+    if (kind == kFlat) continue;
+    auto probe_index = index::CreateIndex(kind, o.dim, {.scratch_dir = o.dir});
+    if (!probe_index.ok()) Die(probe_index.status(), "kind " + kind);
+    sample_rows = std::max(sample_rows, std::min(o.n, (*probe_index)->TrainingSampleSize()));
+  }
+  std::vector<float> sample(static_cast<size_t>(sample_rows * o.dim));
+  std::vector<int32_t> sample_identity(static_cast<size_t>(sample_rows));
+  FaceGenerator(o.dim, o.seed).NextFaces(sample_rows, sample.data(), sample_identity.data());
+  Truth truth;
+  std::vector<float> probes(static_cast<size_t>(o.queries * o.dim));
+  Rng pick(o.seed ^ 0x7069636bULL);
+  FaceGenerator prober(o.dim, o.seed);
+  for (int64_t q = 0; q < o.queries; ++q) {
+    const int32_t who =
+        sample_identity[static_cast<size_t>(pick.Next() % static_cast<uint64_t>(sample_rows))];
+    truth.probe_identity.push_back(who);
+    prober.Probe(who, static_cast<uint64_t>(q), probes.data() + q * o.dim);
+  }
+
+  // 2. Exact ground truth, streamed.
+  openblas_set_num_threads(o.build_threads);
+  using Entry = std::pair<float, int64_t>;  // min-heap of the best k
+  std::vector<std::priority_queue<Entry, std::vector<Entry>, std::greater<>>> heaps(
+      static_cast<size_t>(o.queries));
+  truth.row_identity.resize(static_cast<size_t>(o.n));
+  std::vector<float> scores(static_cast<size_t>(o.queries * o.chunk));
+  const auto t0 = Clock::now();
+  const double gen_s = Stream(o, [&](int64_t at, int64_t m, const float* v, const int32_t* ident) {
+    std::copy(ident, ident + m, truth.row_identity.begin() + at);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(o.queries),
+                static_cast<int>(m), o.dim, 1.0f, probes.data(), o.dim, v, o.dim, 0.0f,
+                scores.data(), static_cast<int>(m));
+    for (int64_t q = 0; q < o.queries; ++q) {
+      auto& heap = heaps[static_cast<size_t>(q)];
+      const float* row = scores.data() + q * m;
+      for (int64_t i = 0; i < m; ++i) {
+        if (static_cast<int>(heap.size()) < o.k) {
+          heap.push({row[i], at + i});
+        } else if (row[i] > heap.top().first) {
+          heap.pop();
+          heap.push({row[i], at + i});
+        }
+      }
+    }
+  });
+  scores = {};
+  truth.top.resize(static_cast<size_t>(o.queries));
+  for (int64_t q = 0; q < o.queries; ++q) {
+    auto& heap = heaps[static_cast<size_t>(q)];
+    auto& top = truth.top[static_cast<size_t>(q)];
+    for (; !heap.empty(); heap.pop()) top.push_back(heap.top().second);
+    std::reverse(top.begin(), top.end());
+  }
+  std::printf("ground truth (streamed, exact fp32): %.1f s, of which generation %.1f s\n",
+              Seconds(t0, Clock::now()), gen_s);
+
+  // 3. Each kind in turn.
+  std::vector<KindResult> results;
+  for (const std::string& kind : o.kinds) {
+    results.push_back(RunKind(o, kind, probes, truth, sample));
+    const KindResult& r = results.back();
+    std::printf("%-36s build %7.1f s (train %5.1f)  RAM %7.1f B/face  disk %5.0f B/face",
+                r.kind.c_str(), r.build_s, r.train_s, r.ram_per_face, r.disk_per_face);
+    for (const auto& [t, l] : r.latency)
+      std::printf("  p50/p99@%d %.3f/%.3f ms", t, l.first, l.second);
+    std::printf("  R@1 %.3f R@10 %.3f id@1 %.3f\n", r.recall1, r.recall10, r.identity1);
+    std::fflush(stdout);
+  }
+  std::printf("\n| kind | n | build s | RAM B/face | disk B/face |");
+  for (const int t : o.threads) std::printf(" p50@%d ms | p99@%d ms |", t, t);
+  std::printf(" R@1 | R@10 | id@1 |\n|---|---|---|---|---|");
+  for (size_t i = 0; i < o.threads.size(); ++i) std::printf("---|---|");
+  std::printf("---|---|---|\n");
+  for (const KindResult& r : results) {
+    std::printf("| %s | %lld | %.1f | %.0f | %.0f |", r.kind.c_str(), static_cast<long long>(o.n),
+                r.build_s, r.ram_per_face, r.disk_per_face);
+    for (const auto& [t, l] : r.latency) std::printf(" %.3f | %.3f |", l.first, l.second);
+    std::printf(" %.3f | %.3f | %.3f |\n", r.recall1, r.recall10, r.identity1);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace likeness::bench
+
+int main(int argc, char** argv) {
+  setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/1);  // before any OpenMP use
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  const auto options = likeness::bench::ParseArgs(argc, argv);
+  if (!options) {
+    std::fprintf(stderr,
+                 "usage: bench_ann [--n N] [--queries Q] [--k K] [--threads 1,2] [--chunk C]\n"
+                 "                 [--kinds 'HNSW32;IVF1024,PQ64,rerank=fp16;faiss-flat']\n"
+                 "                 [--flat-latency-queries M] [--seed S] [--dir SCRATCH]\n");
+    return 2;
+  }
+  return likeness::bench::Run(*options);
+}

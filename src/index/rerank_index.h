@@ -1,0 +1,62 @@
+// "IVF<nlist>,PQ<m>,rerank=fp16|int8[,nprobe=<p>][,cand=<c>]": FAISS IVF-PQ in RAM proposes
+// candidates, which are re-ranked exactly from fp16 or int8 copies of the vectors in a
+// memory-mapped file on disk. Internal to src/index; reached through CreateIndex / LoadIndex.
+//
+// RAM per face: the PQ code (m bytes) + the IVF list's 8-byte label + an 8-byte row->id entry + a
+// deletion bit, ~80 B at PQ64; the vector file (2*dim or dim+4 bytes a face) is left to the page
+// cache. IVF labels are row numbers in the vector file; rows are looked up by id with a binary
+// search while ids arrive in increasing order (the catalog's face ids do), else through a hash map
+// built on the first out-of-order Add.
+//
+// Training: TrainingSampleSize() vectors (kRerankTrainPerList per list) via Train, or the first
+// Add's vectors when Train was not called. The codebooks carry a version: kRerankCodebookVersion
+// (the training recipe) and a fingerprint of the trained centroids, both in the index file; a file
+// whose recipe version differs loads as FailedPrecondition, so the engine rebuilds (re-trains) it
+// from the catalog.
+//
+// Removal: the row is removed from the IVF lists, marked deleted and zeroed in the vector file.
+//
+// Files: Save(path) writes the index to `path` and the vectors to `path` + ".vec" (moved there from
+// the scratch folder on the first Save, appended in place afterwards).
+//
+// Thread safety: as VectorIndex (an RwLock; Search shared, writes exclusive).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "index/vector_index.h"
+
+namespace likeness::index {
+
+inline constexpr uint32_t kRerankCodebookVersion = 1;
+inline constexpr int kRerankTrainPerList = 32;
+inline constexpr int kMinRerankTrain =
+    10000;  // PQ needs 256 points per sub-quantizer and then some
+inline constexpr int kDefaultRerankNprobe = 32;
+inline constexpr int kDefaultRerankCandidates = 100;  // at least; also 10 per requested hit
+
+enum class RerankPrecision { kFp16, kInt8 };
+
+struct RerankParams {
+  int nlist = 0;
+  int pq_m = 0;
+  RerankPrecision precision = RerankPrecision::kFp16;
+  int nprobe = kDefaultRerankNprobe;
+  int candidates = kDefaultRerankCandidates;
+};
+
+bool IsRerankFactory(std::string_view factory);
+// Errors: InvalidArgument (syntax, bounds, PQ m not dividing dim).
+Result<RerankParams> ParseRerankFactory(std::string_view factory, int dim);
+
+Result<std::unique_ptr<VectorIndex>> CreateRerankIndex(std::string_view factory, int dim,
+                                                       const IndexOptions& options);
+std::filesystem::path RerankVectorPath(const std::filesystem::path& index_path);
+bool LooksLikeRerankFile(const std::filesystem::path& path);
+Result<LoadedIndex> LoadRerankIndex(const std::filesystem::path& path);
+
+}  // namespace likeness::index
