@@ -123,6 +123,9 @@ Status Engine::LoadOrRebuildIndex(const ProgressFn& progress) {
 
 Status Engine::RebuildIndex(const ProgressFn& progress) {
   std::lock_guard lock(index_write_mu_);
+  // Stores wait for the rebuild: a face committed during the walk would be missed by the new index
+  // yet covered by the generation it is stamped with.
+  std::unique_lock sync(store_sync_mu_);
   ASSIGN_OR_RETURN(auto fresh, index::CreateIndex(options_.index_factory, kEmbeddingDim,
                                                   {.scratch_dir = options_.data_dir / "index"}));
   ASSIGN_OR_RETURN(catalog::CatalogStats stats, catalog_->Stats());
@@ -187,8 +190,15 @@ Status Engine::TrainFromSample(index::VectorIndex& fresh) {
   return fresh.Train(sample);
 }
 
+Status Engine::StoreImage(catalog::ImageRecord& image, std::vector<catalog::FaceRecord>& faces) {
+  std::shared_lock sync(store_sync_mu_);
+  RETURN_IF_ERROR(catalog_->AddImageWithFaces(image, faces));
+  return IndexFaces(faces);
+}
+
 Status Engine::SaveIndex() {
   std::lock_guard lock(index_write_mu_);
+  std::unique_lock sync(store_sync_mu_);  // no commit is between catalog and index meanwhile
   ASSIGN_OR_RETURN(uint64_t generation, catalog_->Generation());
   RETURN_IF_ERROR(index_->Save(index_path(), generation));
   std::lock_guard hubness_lock(hubness_mu_);

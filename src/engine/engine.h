@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 
@@ -76,6 +77,12 @@ class Engine {
   // A new analyzer (one per worker thread).
   Result<std::unique_ptr<vision::FaceAnalyzer>> NewAnalyzer() const;
 
+  // Commits an image and its faces to the catalog (catalog::Catalog::AddImageWithFaces, whose
+  // errors it returns, AlreadyExists for bytes already held) and adds the searchable ones to the
+  // index, as one step with respect to SaveIndex: a save never stamps the catalog generation of a
+  // commit whose faces are not yet in the index (a stale-looking-fresh file would hide them until
+  // the next rebuild). Every ingest path stores through this.
+  Status StoreImage(catalog::ImageRecord& image, std::vector<catalog::FaceRecord>& faces);
   // Adds searchable faces to the in-memory index (after the catalog committed them).
   Status IndexFaces(const std::vector<catalog::FaceRecord>& faces);
   // Removes faces from the index (after the catalog deleted them).
@@ -120,6 +127,8 @@ class Engine {
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<index::VectorIndex> index_;
   std::mutex index_write_mu_;  // serialises Save/Rebuild against each other
+  // Shared by StoreImage across commit + index; exclusive in SaveIndex (see StoreImage).
+  std::shared_mutex store_sync_mu_;
   std::shared_ptr<IngestPolicy> ingest_policy_;
   std::mutex hubness_mu_;  // guards hubness_ and hubness_stale_
   std::unique_ptr<openset::NeighbourhoodStats> hubness_;

@@ -147,13 +147,12 @@ Status IngestOne(Engine& engine, vision::FaceAnalyzer& analyzer,
     row.embedding = std::move(f.embedding);
     rows.push_back(std::move(row));
   }
-  Status added = engine.catalog().AddImageWithFaces(record, rows);
+  Status added = engine.StoreImage(record, rows);
   if (added.code() == StatusCode::kAlreadyExists) {  // another worker stored the same bytes first
     *skipped = true;
     return Status::Ok();
   }
   RETURN_IF_ERROR(added);
-  RETURN_IF_ERROR(engine.IndexFaces(rows));
   *stored_faces = static_cast<int64_t>(rows.size());
   return Status::Ok();
 }

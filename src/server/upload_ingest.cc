@@ -113,10 +113,15 @@ Result<UploadOutcome> IngestOne(engine::Engine& engine, vision::FaceAnalyzer& an
     row.embedding = std::move(f.embedding);
     rows.push_back(std::move(row));
   }
-  Status added = engine.catalog().AddImageWithFaces(record, rows);
+  Status added = engine.StoreImage(record, rows);
   if (!added.ok()) {
+    // The copy goes unless the image row may exist (an index failure after the commit): an orphaned
+    // copy is swept at the next start (SweepUploads), a copy removed under a held image is not.
     std::error_code ec;
-    fs::remove(stored, ec);
+    const bool refused = added.code() == StatusCode::kAlreadyExists ||
+                         added.code() == StatusCode::kInvalidArgument ||
+                         added.code() == StatusCode::kFailedPrecondition;
+    if (refused) fs::remove(stored, ec);
     if (added.code() == StatusCode::kAlreadyExists) {  // a concurrent upload stored it first
       ASSIGN_OR_RETURN(std::optional<int64_t> now_held, engine.catalog().FindImageByHash(hash));
       out.status = "duplicate";
@@ -129,7 +134,6 @@ Result<UploadOutcome> IngestOne(engine::Engine& engine, vision::FaceAnalyzer& an
     }
     return added;
   }
-  RETURN_IF_ERROR(engine.IndexFaces(rows));
   out.status = "stored";
   out.image_id = record.id;
   out.faces = static_cast<int64_t>(rows.size());
