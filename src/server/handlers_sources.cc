@@ -110,6 +110,7 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call) {
                                                         [&s](std::span<const uint8_t> b) {
                                                           return CheckImageHeader(s, b);
                                                         }));
+  if (summary.images > 0) s.index_saver.MarkDirty();  // saved within options.index_save_delay
   s.metrics.AddIngest(summary.images, summary.faces, summary.duplicates, summary.errors);
 
   privacy::AuditEntry e;

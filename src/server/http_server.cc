@@ -10,6 +10,7 @@
 #include "server/analyzer_pool.h"
 #include "server/api_keys.h"
 #include "server/auth.h"
+#include "server/index_saver.h"
 #include "server/metrics.h"
 #include "server/rate_limit.h"
 #include "server/routes.h"
@@ -114,9 +115,11 @@ Result<std::unique_ptr<Server>> Server::Create(engine::Engine& engine, ServerOpt
   ASSIGN_OR_RETURN(auto kinds, ParseChallengeKinds(s->options_.selfcheck_challenges));
   s->selfcheck_ =
       std::make_unique<SelfCheckState>(std::move(kinds), s->options_.selfcheck_challenge_ttl);
-  s->services_ = std::unique_ptr<Services>(new Services{engine, *s->gov_, *s->analyzers_, *s->keys_,
-                                                        s->gov_->audit(), *s->metrics_, s->options_,
-                                                        s->store_mu_, *s->selfcheck_});
+  s->index_saver_ =
+      std::make_unique<IndexSaver>(engine, s->options_.index_save_delay, s->options_.log);
+  s->services_ = std::unique_ptr<Services>(
+      new Services{engine, *s->gov_, *s->analyzers_, *s->keys_, s->gov_->audit(), *s->metrics_,
+                   s->options_, s->store_mu_, *s->selfcheck_, *s->index_saver_});
   // Stored upload copies whose image was erased (by the CLI, or before a crash) go now.
   if (auto swept = SweepUploads(engine, /*exclusive=*/true); !swept.ok()) {
     s->options_.log("upload sweep: " + swept.status().ToString());
@@ -249,7 +252,10 @@ Status Server::Bind() {
 }
 
 Status Server::Run() {
-  const bool clean = http_->listen_after_bind();
+  run_started_.store(true);
+  bool clean = true;
+  if (!stopping_.load()) clean = http_->listen_after_bind();  // a Stop before Run: nothing to do
+  run_finished_.store(true);
   // listen_after_bind also returns false when Stop() closed the socket: that is a clean end.
   if (!clean && !stopping_.load()) return Status::IOError("the listener failed");
   return Status::Ok();
@@ -257,6 +263,12 @@ Status Server::Run() {
 
 void Server::Stop() {
   stopping_.store(true);
+  // httplib's stop() does nothing until its listen loop runs, so a Stop that lands between Run's
+  // start and the loop's (a signal right after start-up) would be lost: wait for either.
+  // Regression: `serve` sometimes ignored a SIGINT sent as soon as it printed its address.
+  while (run_started_.load() && !run_finished_.load() && !http_->is_running()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   http_->stop();
 }
 

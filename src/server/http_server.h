@@ -39,6 +39,7 @@ class Governance;
 namespace likeness::server {
 
 class AnalyzerPool;
+class IndexSaver;
 class SelfCheckState;
 class ApiKeyStore;
 class Metrics;
@@ -94,11 +95,14 @@ class Server {
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<SelfCheckState> selfcheck_;
+  std::unique_ptr<IndexSaver> index_saver_;  // destroyed after http_: its last save sees no upload
   Router router_;
   std::unique_ptr<Services> services_;
   std::unique_ptr<httplib::Server> http_;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> run_started_{false};   // Run was entered
+  std::atomic<bool> run_finished_{false};  // Run returned
   std::shared_mutex store_mu_;
 };
 

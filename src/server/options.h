@@ -30,6 +30,9 @@ struct ServerOptions {
   std::chrono::seconds keep_alive_timeout{5};
   // How long a request waits for a free analyzer before 503.
   std::chrono::milliseconds analyzer_wait{20'000};
+  // After an upload, the index file is saved within this delay (and at stop), not per request:
+  // a save rewrites the whole file. A crash before the save costs an index rebuild at next start.
+  std::chrono::milliseconds index_save_delay{5'000};
 
   // Rate limits (token buckets). Every request takes from its client address's bucket first; a
   // request with a valid key then takes from the key's bucket. Failed authentications take from a

@@ -10,6 +10,7 @@
 #include "privacy/audit_log.h"
 #include "server/analyzer_pool.h"
 #include "server/api_keys.h"
+#include "server/index_saver.h"
 #include "server/metrics.h"
 #include "server/options.h"
 #include "server/selfcheck_state.h"
@@ -31,6 +32,8 @@ struct Services {
   std::shared_mutex& store_mu;
   // The public self-check's challenges, replay memory and receipts (handlers_selfcheck.cc).
   SelfCheckState& selfcheck;
+  // Uploads mark the index dirty here instead of rewriting the index file per request.
+  IndexSaver& index_saver;
 
   void Log(std::string_view line) const { options.log(line); }
 };

@@ -178,7 +178,6 @@ Result<UploadSummary> IngestUploads(engine::Engine& engine, vision::FaceAnalyzer
   totals.skipped = summary.duplicates;
   RETURN_IF_ERROR(engine.catalog().FinishBatch(totals));
   RETURN_IF_ERROR(failure);
-  if (summary.images > 0) RETURN_IF_ERROR(engine.SaveIndex());
   return summary;
 }
 

@@ -51,7 +51,7 @@ using UploadPrecheck = std::function<Status(std::span<const uint8_t>)>;
 // (opt-outs). BatchFinished is not called: the caller audits the batch under its own operator.
 // Per-file failures are outcomes (and batch errors in the catalog), never the call's error; the
 // call fails only when the catalog or index does (IOError, Corruption) or the source does not
-// exist (NotFound).
+// exist (NotFound). The index file is not saved: the caller schedules that (IndexSaver).
 Result<UploadSummary> IngestUploads(engine::Engine& engine, vision::FaceAnalyzer& analyzer,
                                     const catalog::SourceRecord& source,
                                     std::span<const UploadFile> files,

@@ -78,6 +78,9 @@ void ServerTest::SetUpTestSuite() {
   // Likewise the selfcheck role's strict per-address limit (burst 3) for the matrix's self-check
   // routes; SelfCheckKeysHaveStrictLimits tests the default on a server of its own.
   server_options.selfcheck_per_address = {50, 200};
+  // And each role's key visits every route of the matrix (over 40): more than the per-key burst.
+  server_options.per_key = {100, 400};
+  server_options.per_address = {1000, 4000};  // every role's requests come from 127.0.0.1
   server_ = std::make_unique<TestServer>(*engine_, server_options);
   ASSERT_TRUE(server_->ok());
 }

@@ -290,12 +290,12 @@ TEST_F(TenantTest, EveryRouteKeepsTenantsApart) {
       // The self-check: a challenge carries no catalog data; a still capture gets no result (422);
       // a receipt not issued to this kiosk redeems nothing (409). The report of an accepted
       // capture is scoped to the kiosk's tenant (selfcheck handler: ScopeOf(...).own).
-      {"POST /api/v1/selfcheck/challenge", {{post_json("/api/v1/selfcheck/challenge", {}), 200}}},
+      {"POST /api/v1/selfcheck/challenge", {{post_json("/api/v1/selfcheck/challenge", {}), 201}}},
       {"POST /api/v1/selfcheck/submit",
        {{[probe](httplib::Client& c, const httplib::Headers& h) {
            // A real challenge, answered with a still of a face acme holds: refused, no result.
            auto challenge = c.Post("/api/v1/selfcheck/challenge", h, "{}", "application/json");
-           const std::string nonce = challenge && challenge->status == 200
+           const std::string nonce = challenge && challenge->status == 201
                                          ? nlohmann::json::parse(challenge->body).value("nonce", "")
                                          : "";
            httplib::MultipartFormDataItems items = {TextPart("nonce", nonce)};
