@@ -20,7 +20,7 @@ int ExitCodeFor(const Status& status);
 int Fail(const Status& status);
 
 struct GlobalFlags {
-  std::string data_dir;  // --data
+  std::string data_dir;       // --data
   std::string index_factory;  // --index; empty: the catalog's configured kind, else Flat
   int min_face_px = 24;
   bool no_tiling = false;

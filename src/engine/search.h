@@ -48,8 +48,8 @@ struct SearchOptions {
   // sets it to the sources the tenant owns or that are shared to it: no face outside the set is
   // ever returned, however close, and gallery_size counts only the set (see scoped_search.h).
   std::shared_ptr<const std::vector<int64_t>> visible_sources;
-  // Raw cosine by default: live on ORL, hubness gains 0.6 points of rank-1 with one photo per person
-  // but loses 10 of DIR at FPIR 1 % with three (bench/README.md, "Hubness in live search").
+  // Raw cosine by default: live on ORL, hubness gains 0.6 points of rank-1 with one photo per
+  // person but loses 10 of DIR at FPIR 1 % with three (bench/README.md, "Hubness in live search").
   Scoring scoring = Scoring::kCosine;
 };
 

@@ -3,8 +3,8 @@
 // no longer be read for that source (its key is destroyed) while the other source's faces still
 // open (also when the old catalog is restored next to the current key store and opened as Likeness
 // opens it); reopening the data folder rebuilds an index that finds the faces; and a data folder
-// whose catalog was written before encryption (schema 2, plaintext embeddings) is upgraded in place:
-// sealed, no plaintext left on disk, every face still found.
+// whose catalog was written before encryption (schema 2, plaintext embeddings) is upgraded in
+// place: sealed, no plaintext left on disk, every face still found.
 #include <cstring>
 #include <fstream>
 #include <map>
