@@ -173,7 +173,8 @@ def main():
                        'p99_ms': pct(lat['ingest'], 99), 'status': codes['ingest']},
             'rss_mib': {'first_tenth': sum(rss[:tenth]) / tenth if rss else None,
                         'last_tenth': sum(rss[-tenth:]) / tenth if rss else None,
-                        'peak': max(rss) if rss else None, 'samples': len(rss)},
+                        'peak': max(rss) if rss else None, 'samples': len(rss),
+                        'every_10s': [round(r) for r in rss[::10]]},
         }
         st, _ = Client(port, search_keys[0]).get('/api/v1/healthz')
         res['healthy_after'] = st == 200
@@ -194,6 +195,7 @@ def main():
           f"status {g['status']}")
     print(f"  server RSS: first tenth {m['first_tenth']:.0f} MiB, last tenth {m['last_tenth']:.0f} MiB, "
           f"peak {m['peak']:.0f} MiB ({m['samples']} samples)")
+    print(f"  server RSS every 10 s (MiB): {' '.join(str(r) for r in m['every_10s'])}")
     print(f"  healthy after: {res['healthy_after']}, graceful exit code {res['server_exit']}")
 
 if __name__ == '__main__':
