@@ -20,6 +20,8 @@ constexpr size_t kHashChunk = size_t{1} << 20;
 
 std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
 
+}  // namespace
+
 std::string RandomSuffix() {
   std::random_device device;
   const uint64_t value = (uint64_t{device()} << 32) | device();
@@ -37,8 +39,6 @@ Status SyncDir(const std::filesystem::path& dir) {
   if (rc != 0) return Status::IOError("fsync " + dir.string() + ": " + ErrnoText(err));
   return Status::Ok();
 }
-
-}  // namespace
 
 struct AtomicFileWriter::State {
   FILE* file = nullptr;

@@ -17,6 +17,11 @@
 
 namespace likeness::index {
 
+// A random 16-hex-digit suffix for temporary file names (index_file.cc uses it too).
+std::string RandomSuffix();
+// fsync of a folder, so a rename into it is durable. IOError naming the folder.
+Status SyncDir(const std::filesystem::path& dir);
+
 // Writes to a temporary file next to the target (mode 0600), hashing every byte. Commit appends the
 // digest, fsyncs, renames over the target and fsyncs the folder; destroying an uncommitted writer
 // removes the temporary file and leaves the target untouched. Not thread-safe.

@@ -17,6 +17,7 @@
 #include <system_error>
 #include <vector>
 
+#include "index/checked_file.h"
 #include "index/factory.h"
 #include "index/faiss_guard.h"
 
@@ -98,24 +99,6 @@ class BoundedReader final : public faiss::IOReader {
   uint64_t remaining_;
   bool io_error_ = false;
 };
-
-std::string RandomSuffix() {
-  std::random_device device;
-  const uint64_t value = (uint64_t{device()} << 32) | device();
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(value));
-  return buf;
-}
-
-Status SyncDir(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError("cannot open " + dir.string() + ": " + ErrnoText(errno));
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) return Status::IOError("fsync " + dir.string() + ": " + ErrnoText(err));
-  return Status::Ok();
-}
 
 Status WriteContents(FILE* file, const std::filesystem::path& tmp, uint64_t generation,
                      const std::string& factory, const faiss::Index& index) {
