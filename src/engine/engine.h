@@ -44,7 +44,8 @@ struct EngineOptions {
   bool allow_model_migration = false;
 };
 
-class IngestPolicy;  // ingest.h
+class IngestPolicy;    // ingest.h
+class RemoteSearcher;  // remote_search.h
 
 // Associated data of every sealed embedding (envelope encryption under "source:<id>").
 inline constexpr std::string_view kEmbeddingSealAd = "likeness-face-embedding-v1";
@@ -114,6 +115,13 @@ class Engine {
   }
   IngestPolicy* ingest_policy() const { return ingest_policy_.get(); }
 
+  // A cluster router's backend: when set, searches go to it instead of the local index (see
+  // remote_search.h). Install it before serving.
+  void set_remote_searcher(std::shared_ptr<RemoteSearcher> searcher) {
+    remote_searcher_ = std::move(searcher);
+  }
+  RemoteSearcher* remote_searcher() const { return remote_searcher_.get(); }
+
  private:
   Engine() = default;
   Status LoadOrRebuildIndex(const ProgressFn& progress);
@@ -130,6 +138,7 @@ class Engine {
   // Shared by StoreImage across commit + index; exclusive in SaveIndex (see StoreImage).
   std::shared_mutex store_sync_mu_;
   std::shared_ptr<IngestPolicy> ingest_policy_;
+  std::shared_ptr<RemoteSearcher> remote_searcher_;
   std::mutex hubness_mu_;  // guards hubness_ and hubness_stale_
   std::unique_ptr<openset::NeighbourhoodStats> hubness_;
   bool hubness_stale_ = false;  // a file exists but does not match: rebuild on next use
