@@ -1,10 +1,10 @@
 #include "cli_common.h"
 
-#include "cluster/router.h"
-
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+
+#include "cluster/router.h"
 
 namespace likeness::cli {
 

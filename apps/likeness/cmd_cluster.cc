@@ -8,10 +8,14 @@
 //   cluster optout   PHOTO --request REF --nats URL + justification [--wait S]
 //   cluster receipt  ID --nats URL
 //   cluster status   --nats URL
+//   cluster bench    --nats URL [--queries N]   (scatter-gather latency of embedding searches)
 // The router is `likeness serve --cluster URL` (or any search command with --cluster URL).
+#include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <random>
 #include <thread>
 
 #include "cluster/router.h"
@@ -122,7 +126,8 @@ void RegisterShard(CLI::App* cluster, GlobalFlags& flags, int* exit_code) {
   auto* cmd = cluster->add_subcommand("shard", "run one replica of one shard (until SIGTERM)");
   auto o = std::make_shared<cluster::ShardNodeOptions>();
   o->nats_url = DefaultNats();
-  cmd->add_option("--nats", o->nats_url, "NATS server URL (or $LIKENESS_NATS)")->capture_default_str();
+  cmd->add_option("--nats", o->nats_url, "NATS server URL (or $LIKENESS_NATS)")
+      ->capture_default_str();
   cmd->add_option("--shard", o->shard, "shard number (0-based)")->required();
   cmd->add_option("--replica", o->replica, "replica number (0-based)")->required();
   cmd->callback([&flags, o, exit_code] {
@@ -135,11 +140,13 @@ void RegisterShard(CLI::App* cluster, GlobalFlags& flags, int* exit_code) {
 }
 
 void RegisterWorker(CLI::App* cluster, GlobalFlags& flags, int* exit_code) {
-  auto* cmd = cluster->add_subcommand("worker", "pull ingest jobs and feed the shards (until SIGTERM)");
+  auto* cmd =
+      cluster->add_subcommand("worker", "pull ingest jobs and feed the shards (until SIGTERM)");
   auto o = std::make_shared<cluster::WorkerNodeOptions>();
   o->nats_url = DefaultNats();
   o->name = "worker-" + std::to_string(::getpid());
-  cmd->add_option("--nats", o->nats_url, "NATS server URL (or $LIKENESS_NATS)")->capture_default_str();
+  cmd->add_option("--nats", o->nats_url, "NATS server URL (or $LIKENESS_NATS)")
+      ->capture_default_str();
   cmd->add_option("--name", o->name, "worker name (letters, digits, - and _)");
   cmd->callback([&flags, o, exit_code] {
     InstallClusterStop();
@@ -151,7 +158,8 @@ void RegisterWorker(CLI::App* cluster, GlobalFlags& flags, int* exit_code) {
 }
 
 void RegisterClusterIngest(CLI::App* cluster, int* exit_code) {
-  auto* cmd = cluster->add_subcommand("ingest", "queue images of a declared source for the workers");
+  auto* cmd =
+      cluster->add_subcommand("ingest", "queue images of a declared source for the workers");
   struct Args {
     std::string nats = DefaultNats();
     std::vector<std::string> paths;
@@ -232,7 +240,8 @@ Result<std::pair<Embedding, std::string>> ProbeTemplate(const std::string& photo
 }
 
 void RegisterClusterErase(CLI::App* cluster, GlobalFlags& flags, int* exit_code) {
-  auto* cmd = cluster->add_subcommand("erase", "erase across every shard, with a receipt per shard");
+  auto* cmd =
+      cluster->add_subcommand("erase", "erase across every shard, with a receipt per shard");
   struct Args {
     std::string nats = DefaultNats();
     std::string face, image, source, jurisdiction, subject;
@@ -248,7 +257,8 @@ void RegisterClusterErase(CLI::App* cluster, GlobalFlags& flags, int* exit_code)
   cmd->add_option("--source", a->source, "a whole source by name (and its data keys)");
   cmd->add_option("--jurisdiction", a->jurisdiction, "every source of a country (ISO code)");
   cmd->add_option("--subject", a->subject, "a probe photo: every held face matching it");
-  cmd->add_option("--threshold", a->threshold, "--subject: cosine of a match")->capture_default_str();
+  cmd->add_option("--threshold", a->threshold, "--subject: cosine of a match")
+      ->capture_default_str();
   cmd->add_flag("--largest", a->largest, "--subject: use the largest of several faces");
   cmd->add_option("--wait", a->wait_s, "seconds to wait for every shard's receipt")
       ->capture_default_str();
@@ -257,9 +267,12 @@ void RegisterClusterErase(CLI::App* cluster, GlobalFlags& flags, int* exit_code)
     cluster::ShardWrite w;
     w.op = cluster::ShardWrite::Op::kErase;
     int asked = 0;
-    for (const auto& [kind, value] : std::vector<std::pair<const char*, std::string>>{
-             {"face", a->face}, {"image", a->image}, {"source", a->source},
-             {"jurisdiction", a->jurisdiction}, {"subject", a->subject}}) {
+    for (const auto& [kind, value] :
+         std::vector<std::pair<const char*, std::string>>{{"face", a->face},
+                                                          {"image", a->image},
+                                                          {"source", a->source},
+                                                          {"jurisdiction", a->jurisdiction},
+                                                          {"subject", a->subject}}) {
       if (value.empty()) continue;
       ++asked;
       w.kind = kind;
@@ -296,8 +309,9 @@ void RegisterClusterErase(CLI::App* cluster, GlobalFlags& flags, int* exit_code)
       *exit_code = Fail(id.status());
       return;
     }
-    auto receipt = cluster::AwaitReceipt(*admin->nats, admin->map, *id,
-                                         std::chrono::milliseconds(static_cast<int64_t>(a->wait_s * 1000)));
+    auto receipt =
+        cluster::AwaitReceipt(*admin->nats, admin->map, *id,
+                              std::chrono::milliseconds(static_cast<int64_t>(a->wait_s * 1000)));
     if (!receipt.ok()) {
       *exit_code = Fail(receipt.status());
       return;
@@ -307,7 +321,8 @@ void RegisterClusterErase(CLI::App* cluster, GlobalFlags& flags, int* exit_code)
 }
 
 void RegisterClusterOptOut(CLI::App* cluster, GlobalFlags& flags, int* exit_code) {
-  auto* cmd = cluster->add_subcommand("optout", "record an opt-out on every shard (erases matches)");
+  auto* cmd =
+      cluster->add_subcommand("optout", "record an opt-out on every shard (erases matches)");
   struct Args {
     std::string nats = DefaultNats();
     std::string photo, request;
@@ -351,8 +366,9 @@ void RegisterClusterOptOut(CLI::App* cluster, GlobalFlags& flags, int* exit_code
       *exit_code = Fail(id.status());
       return;
     }
-    auto receipt = cluster::AwaitReceipt(*admin->nats, admin->map, *id,
-                                         std::chrono::milliseconds(static_cast<int64_t>(a->wait_s * 1000)));
+    auto receipt =
+        cluster::AwaitReceipt(*admin->nats, admin->map, *id,
+                              std::chrono::milliseconds(static_cast<int64_t>(a->wait_s * 1000)));
     if (!receipt.ok()) {
       *exit_code = Fail(receipt.status());
       return;
@@ -401,6 +417,68 @@ void RegisterStatus(CLI::App* cluster, int* exit_code) {
   });
 }
 
+void RegisterClusterBench(CLI::App* cluster, int* exit_code) {
+  auto* cmd = cluster->add_subcommand(
+      "bench", "scatter-gather latency: random unit probes searched over every shard");
+  struct Args {
+    std::string nats = DefaultNats();
+    int queries = 200, top_k = 10;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--nats", a->nats, "NATS server URL (or $LIKENESS_NATS)")->capture_default_str();
+  cmd->add_option("--queries", a->queries, "probes to search, one after another")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--top-k", a->top_k, "results per probe")->capture_default_str();
+  cmd->callback([a, exit_code] {
+    auto c = Connect(a->nats);
+    if (!c.ok()) {
+      *exit_code = Fail(c.status());
+      return;
+    }
+    auto map = cluster::LoadShardMap(**c);
+    if (!map.ok()) {
+      *exit_code = Fail(map.status());
+      return;
+    }
+    cluster::ClusterSearcher searcher(std::shared_ptr<cluster::NatsConnection>(std::move(*c)),
+                                      *map);
+    std::mt19937 rng(11);
+    std::normal_distribution<float> normal;
+    engine::SearchOptions options;
+    options.top_k = a->top_k;
+    std::vector<double> ms;
+    for (int q = 0; q < a->queries; ++q) {
+      Embedding e(kEmbeddingDim);
+      double norm = 0;
+      for (float& x : e) {
+        x = normal(rng);
+        norm += static_cast<double>(x) * x;
+      }
+      for (float& x : e) x = static_cast<float>(x / std::sqrt(norm));
+      const auto t = std::chrono::steady_clock::now();
+      auto r = searcher.Search(e, options);
+      if (!r.ok()) {
+        *exit_code = Fail(r.status());
+        return;
+      }
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    auto pct = [&ms](double p) {
+      return ms[static_cast<size_t>(p * static_cast<double>(ms.size() - 1))];
+    };
+    PrintJson({{"shards", map->shards},
+               {"queries", a->queries},
+               {"gallery_size", searcher.GallerySize().ok() ? *searcher.GallerySize() : -1},
+               {"p50_ms", pct(0.5)},
+               {"p99_ms", pct(0.99)},
+               {"max_ms", ms.back()},
+               {"failovers", searcher.retried()}});
+  });
+}
+
 }  // namespace
 
 void RegisterCluster(CLI::App& app, GlobalFlags& flags, int* exit_code) {
@@ -414,6 +492,7 @@ void RegisterCluster(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   RegisterClusterOptOut(cluster, flags, exit_code);
   RegisterReceipt(cluster, exit_code);
   RegisterStatus(cluster, exit_code);
+  RegisterClusterBench(cluster, exit_code);
 }
 
 }  // namespace likeness::cli

@@ -50,7 +50,8 @@ Result<Embedding> Floats(const json& j, const char* key, bool required) {
   if (!it->is_array()) return Status::InvalidArgument(std::string("'") + key + "' is not an array");
   if (it->size() > 4096) return Status::InvalidArgument(std::string("'") + key + "' is too long");
   for (const auto& x : *it) {
-    if (!x.is_number()) return Status::InvalidArgument(std::string("'") + key + "' holds a non-number");
+    if (!x.is_number())
+      return Status::InvalidArgument(std::string("'") + key + "' holds a non-number");
     out.push_back(x.get<float>());
   }
   return out;
@@ -85,9 +86,10 @@ Result<engine::SourceDeclaration> SourceFrom(const json& j) {
 }
 
 json ImageJson(const catalog::ImageRecord& i) {
-  return {{"id", i.id},       {"content_hash", i.content_hash}, {"path", i.path},
-          {"format", i.format}, {"width", i.width},             {"height", i.height},
-          {"bytes", i.bytes},   {"ingested_at", i.ingested_at}};
+  return {{"id", i.id},       {"content_hash", i.content_hash},
+          {"path", i.path},   {"format", i.format},
+          {"width", i.width}, {"height", i.height},
+          {"bytes", i.bytes}, {"ingested_at", i.ingested_at}};
 }
 
 catalog::ImageRecord ImageFrom(const json& j) {
@@ -190,9 +192,12 @@ catalog::SourceRecord SourceRecordFrom(const json& j) {
 
 const char* OpName(ShardWrite::Op op) {
   switch (op) {
-    case ShardWrite::Op::kStore: return "store";
-    case ShardWrite::Op::kErase: return "erase";
-    case ShardWrite::Op::kOptOut: return "optout";
+    case ShardWrite::Op::kStore:
+      return "store";
+    case ShardWrite::Op::kErase:
+      return "erase";
+    case ShardWrite::Op::kOptOut:
+      return "optout";
   }
   return "store";
 }
@@ -218,9 +223,8 @@ governance::Justification JustificationFromJson(const json& j) {
 }
 
 std::string EncodeJob(const IngestJob& job) {
-  return json{{"source", SourceJson(job.source)},
-              {"location", job.location},
-              {"operator", job.operator_id}}
+  return json{
+      {"source", SourceJson(job.source)}, {"location", job.location}, {"operator", job.operator_id}}
       .dump();
 }
 
@@ -294,7 +298,8 @@ Result<ShardWrite> DecodeWrite(std::string_view text) {
 }
 
 std::string EncodeSearchRequest(const ShardSearchRequest& r) {
-  return json{{"embedding", FloatsJson(r.embedding)}, {"top_k", r.top_k}, {"min_score", r.min_score}}
+  return json{
+      {"embedding", FloatsJson(r.embedding)}, {"top_k", r.top_k}, {"min_score", r.min_score}}
       .dump();
 }
 

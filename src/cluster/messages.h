@@ -31,13 +31,13 @@ struct ShardWrite {
   std::vector<catalog::FaceRecord> faces;
   // kErase / kOptOut
   std::string request_id;
-  std::string kind;   // kErase: "face", "image", "source", "jurisdiction", "subject"
+  std::string kind;  // kErase: "face", "image", "source", "jurisdiction", "subject"
   // kErase: the face id (global), image sha256, source name, country code, or for "subject" the
   // probe's sha256; kOptOut: the request reference.
   std::string value;
   std::string probe_sha256;  // kOptOut: of the probe photo (recorded in the audit chain)
-  Embedding embedding;  // kErase "subject" and kOptOut: the person's template
-  float threshold = 0;  // kErase "subject": cosine at or above which a face is the person's
+  Embedding embedding;       // kErase "subject" and kOptOut: the person's template
+  float threshold = 0;       // kErase "subject": cosine at or above which a face is the person's
   governance::Justification why;
 };
 std::string EncodeWrite(const ShardWrite& write);

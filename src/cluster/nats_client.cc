@@ -132,9 +132,15 @@ Status NatsConnection::EnsureStream(const StreamOptions& options) {
   cfg.SubjectsLen = static_cast<int>(subjects.size());
   cfg.Storage = js_FileStorage;
   switch (options.retention) {
-    case StreamOptions::Retention::kLimits: cfg.Retention = js_LimitsPolicy; break;
-    case StreamOptions::Retention::kWorkQueue: cfg.Retention = js_WorkQueuePolicy; break;
-    case StreamOptions::Retention::kInterest: cfg.Retention = js_InterestPolicy; break;
+    case StreamOptions::Retention::kLimits:
+      cfg.Retention = js_LimitsPolicy;
+      break;
+    case StreamOptions::Retention::kWorkQueue:
+      cfg.Retention = js_WorkQueuePolicy;
+      break;
+    case StreamOptions::Retention::kInterest:
+      cfg.Retention = js_InterestPolicy;
+      break;
   }
   cfg.Duplicates = static_cast<int64_t>(options.duplicate_window.count()) * 1'000'000'000LL;
   err = static_cast<jsErrCode>(0);
@@ -195,8 +201,8 @@ Result<uint64_t> NatsConnection::PublishDurable(const std::string& subject, std:
   po.MaxWait = 10000;
   jsPubAck* ack = nullptr;
   jsErrCode err = static_cast<jsErrCode>(0);
-  natsStatus s = js_Publish(&ack, js_, subject.c_str(), data.data(), static_cast<int>(data.size()),
-                            &po, &err);
+  natsStatus s =
+      js_Publish(&ack, js_, subject.c_str(), data.data(), static_cast<int>(data.size()), &po, &err);
   if (s != NATS_OK) return NatsError(s, "publishing to " + subject, err);
   const uint64_t seq = ack->Sequence;
   jsPubAck_Destroy(ack);
@@ -204,8 +210,8 @@ Result<uint64_t> NatsConnection::PublishDurable(const std::string& subject, std:
 }
 
 Status NatsConnection::Publish(const std::string& subject, std::string_view data) {
-  natsStatus s = natsConnection_Publish(nc_, subject.c_str(), data.data(),
-                                        static_cast<int>(data.size()));
+  natsStatus s =
+      natsConnection_Publish(nc_, subject.c_str(), data.data(), static_cast<int>(data.size()));
   return s == NATS_OK ? Status::Ok() : NatsError(s, "publishing to " + subject);
 }
 
@@ -350,7 +356,8 @@ Result<std::unique_ptr<QueueResponder>> QueueResponder::Start(NatsConnection& co
 QueueResponder::~QueueResponder() {
   if (sub_) {
     // Drain: stop receiving, finish the requests already queued, then wait for the handler.
-    if (natsSubscription_Drain(sub_) == NATS_OK) natsSubscription_WaitForDrainCompletion(sub_, 5000);
+    if (natsSubscription_Drain(sub_) == NATS_OK)
+      natsSubscription_WaitForDrainCompletion(sub_, 5000);
     natsSubscription_Destroy(sub_);
   }
 }
@@ -358,8 +365,8 @@ QueueResponder::~QueueResponder() {
 void QueueResponder::OnMessage(natsConnection* nc, natsSubscription* /*sub*/, natsMsg* msg,
                                void* closure) {
   auto* self = static_cast<QueueResponder*>(closure);
-  const std::string reply = self->handler_(
-      {natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))});
+  const std::string reply =
+      self->handler_({natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))});
   if (const char* to = natsMsg_GetReply(msg); to != nullptr) {
     natsConnection_Publish(nc, to, reply.data(), static_cast<int>(reply.size()));
   }

@@ -24,7 +24,8 @@
 namespace likeness::cluster {
 
 // A status for a failed NATS call: "<what>: <nats text> (<jetstream error code>)".
-Status NatsError(natsStatus s, std::string_view what, jsErrCode js_error = static_cast<jsErrCode>(0));
+Status NatsError(natsStatus s, std::string_view what,
+                 jsErrCode js_error = static_cast<jsErrCode>(0));
 
 // A JetStream message fetched from a pull consumer; acknowledged explicitly.
 class NatsMessage {

@@ -50,8 +50,8 @@ Result<ShardSearchReply> ClusterSearcher::AskShard(int shard, const std::string&
   // FailedPrecondition, not IOError: the caller learns which shard is missing (a server fault's
   // message is withheld from API clients) and that nothing is answered until it is back.
   return Status::FailedPrecondition("shard " + std::to_string(shard) + " did not answer (" +
-                         std::to_string(routing_.tries) + " tries): " + last.message() +
-                         "; no partial result is given");
+                                    std::to_string(routing_.tries) + " tries): " + last.message() +
+                                    "; no partial result is given");
 }
 
 Result<std::vector<engine::Match>> ClusterSearcher::Search(std::span<const float> embedding,
@@ -87,8 +87,9 @@ Result<std::vector<engine::Match>> ClusterSearcher::Search(std::span<const float
   }
   if (!failure.ok()) return failure;
   gallery_size_.store(gallery);
-  std::stable_sort(merged.begin(), merged.end(),
-                   [](const engine::Match& a, const engine::Match& b) { return a.score > b.score; });
+  std::stable_sort(
+      merged.begin(), merged.end(),
+      [](const engine::Match& a, const engine::Match& b) { return a.score > b.score; });
   if (static_cast<int>(merged.size()) > req.top_k) merged.resize(static_cast<size_t>(req.top_k));
   return merged;
 }
@@ -129,7 +130,8 @@ Result<int64_t> EnqueueIngest(NatsConnection& nats, const engine::SourceDeclarat
     job.location = std::filesystem::absolute(file).lexically_normal().string();
     job.operator_id = operator_id;
     const std::string id =
-        "job-" + Sha256Hex({reinterpret_cast<const uint8_t*>(job.location.data()), job.location.size()});
+        "job-" +
+        Sha256Hex({reinterpret_cast<const uint8_t*>(job.location.data()), job.location.size()});
     ASSIGN_OR_RETURN(uint64_t seq, nats.PublishDurable(kJobsSubject, EncodeJob(job), id));
     (void)seq;
     ++p.queued;
@@ -157,8 +159,9 @@ Result<std::string> SendErasure(NatsConnection& nats, const ShardMap& map, Shard
   for (int s = 0; s < map.shards; ++s) {
     // Durable in shard s's log once this returns; a shard that is down applies it when it returns,
     // before it answers any search.
-    ASSIGN_OR_RETURN(uint64_t seq, nats.PublishDurable(ShardLogSubject(s), body,
-                                                       write.request_id + ".s" + std::to_string(s)));
+    ASSIGN_OR_RETURN(
+        uint64_t seq,
+        nats.PublishDurable(ShardLogSubject(s), body, write.request_id + ".s" + std::to_string(s)));
     (void)seq;
   }
   return write.request_id;
@@ -175,8 +178,8 @@ Result<json> ErasureReceipt(NatsConnection& nats, const ShardMap& map, const std
     json replicas = json::array();
     int64_t shard_faces = -1;
     for (int r = 0; r < map.replicas; ++r) {
-      ASSIGN_OR_RETURN(auto value, nats.KvGet(kReceiptsBucket, id + ".s" + std::to_string(s) + ".r" +
-                                                                   std::to_string(r)));
+      ASSIGN_OR_RETURN(auto value, nats.KvGet(kReceiptsBucket, id + ".s" + std::to_string(s) +
+                                                                   ".r" + std::to_string(r)));
       if (!value) continue;
       json rec = json::parse(*value, nullptr, false);
       if (rec.is_discarded()) continue;

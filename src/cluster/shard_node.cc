@@ -1,11 +1,11 @@
 #include "cluster/shard_node.h"
 
+#include <unistd.h>
+
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
-
 #include <thread>
 
 #include "cluster/messages.h"
@@ -33,7 +33,8 @@ class ShardReplica {
       : o_(o), nats_(nats), engine_(engine), gov_(gov) {}
 
   void Log(const std::string& line) {
-    if (o_.log) o_.log("shard " + std::to_string(o_.shard) + "/" + std::to_string(o_.replica) + ": " + line);
+    if (o_.log)
+      o_.log("shard " + std::to_string(o_.shard) + "/" + std::to_string(o_.replica) + ": " + line);
   }
 
   // Applies one log entry. OK: acknowledge it. Any error: leave it for redelivery.
@@ -46,9 +47,12 @@ class ShardReplica {
       return Status::Ok();
     }
     switch (write->op) {
-      case ShardWrite::Op::kStore: return ApplyStore(*write);
-      case ShardWrite::Op::kErase: return ApplyErase(*write);
-      case ShardWrite::Op::kOptOut: return ApplyOptOut(*write);
+      case ShardWrite::Op::kStore:
+        return ApplyStore(*write);
+      case ShardWrite::Op::kErase:
+        return ApplyErase(*write);
+      case ShardWrite::Op::kOptOut:
+        return ApplyOptOut(*write);
     }
     return Status::Ok();
   }
@@ -78,10 +82,10 @@ class ShardReplica {
 
   void Heartbeat(const std::string& state, uint64_t applied_seq) {
     auto stats = engine_.catalog().Stats();
-    json j = {{"shard", o_.shard},     {"replica", o_.replica}, {"state", state},
-              {"pid", ::getpid()},     {"applied_seq", applied_seq},
-              {"searches", searches_.load()}, {"stored", stored_}, {"updated_at", Now()},
-              {"searchable", engine_.index().size()}};
+    json j = {
+        {"shard", o_.shard}, {"replica", o_.replica},      {"state", state},
+        {"pid", ::getpid()}, {"applied_seq", applied_seq}, {"searches", searches_.load()},
+        {"stored", stored_}, {"updated_at", Now()},        {"searchable", engine_.index().size()}};
     if (stats.ok()) {
       j["images"] = stats->images;
       j["faces"] = stats->faces;
@@ -156,10 +160,10 @@ class ShardReplica {
     j["shard"] = o_.shard;
     j["replica"] = o_.replica;
     j["applied_at"] = Now();
-    return nats_.KvPut(kReceiptsBucket,
-                       w.request_id + ".s" + std::to_string(o_.shard) + ".r" +
-                           std::to_string(o_.replica),
-                       j.dump());
+    return nats_.KvPut(
+        kReceiptsBucket,
+        w.request_id + ".s" + std::to_string(o_.shard) + ".r" + std::to_string(o_.replica),
+        j.dump());
   }
 
   Status ApplyErase(const ShardWrite& w) {
@@ -200,7 +204,8 @@ class ShardReplica {
     if (mine) {
       auto plan = governance::PlanErasure(gov_, req);
       if (plan.ok()) {
-        ASSIGN_OR_RETURN(governance::ErasureReceipt r, governance::ExecuteErasure(gov_, *plan, w.why));
+        ASSIGN_OR_RETURN(governance::ErasureReceipt r,
+                         governance::ExecuteErasure(gov_, *plan, w.why));
         for (const char* key : {"faces_removed", "images_removed", "vectors_removed",
                                 "data_key_destroyed", "removed_ids_sha256", "audit_seq"}) {
           if (r.json.contains(key)) receipt[key] = r.json[key];
@@ -258,8 +263,9 @@ Status RunShardNode(const ShardNodeOptions& o) {
   ASSIGN_OR_RETURN(auto gov, governance::Governance::Open(*engine, name));
   ShardReplica replica(o, *nats, *engine, *gov);
   replica.shards_ = map.shards;
-  ASSIGN_OR_RETURN(auto log, PullConsumer::Bind(*nats, ShardStream(o.shard), ShardLogSubject(o.shard),
-                                                ReplicaDurable(o.replica), std::chrono::seconds(30)));
+  ASSIGN_OR_RETURN(auto log,
+                   PullConsumer::Bind(*nats, ShardStream(o.shard), ShardLogSubject(o.shard),
+                                      ReplicaDurable(o.replica), std::chrono::seconds(30)));
   std::unique_ptr<QueueResponder> responder;
   uint64_t applied_seq = 0;
   int64_t applied = 0;
@@ -298,17 +304,17 @@ Status RunShardNode(const ShardNodeOptions& o) {
           replica.clear_dirty();
         }
         ASSIGN_OR_RETURN(responder,
-                         QueueResponder::Start(*nats, ShardSearchSubject(o.shard),
-                                               ShardQueueGroup(o.shard),
-                                               [&replica](std::string_view req) {
-                                                 return replica.Search(req);
-                                               }));
-        replica.Log("caught up (" + std::to_string(applied) + " entries applied); serving searches");
+                         QueueResponder::Start(
+                             *nats, ShardSearchSubject(o.shard), ShardQueueGroup(o.shard),
+                             [&replica](std::string_view req) { return replica.Search(req); }));
+        replica.Log("caught up (" + std::to_string(applied) +
+                    " entries applied); serving searches");
         last_beat = now - std::chrono::seconds(10);
       }
     }
     if (replica.dirty() && (now - last_save >= o.save_every || batch->empty())) {
-      if (Status st = engine->SaveIndex(); !st.ok()) replica.Log("saving the index: " + st.ToString());
+      if (Status st = engine->SaveIndex(); !st.ok())
+        replica.Log("saving the index: " + st.ToString());
       replica.clear_dirty();
       last_save = now;
     }

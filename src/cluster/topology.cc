@@ -33,9 +33,7 @@ int64_t GlobalFaceId(int shard, int64_t local_id) {
   return (static_cast<int64_t>(shard) << kLocalIdBits) | local_id;
 }
 int ShardOfFace(int64_t global_id) { return static_cast<int>(global_id >> kLocalIdBits); }
-int64_t LocalFaceId(int64_t global_id) {
-  return global_id & ((int64_t{1} << kLocalIdBits) - 1);
-}
+int64_t LocalFaceId(int64_t global_id) { return global_id & ((int64_t{1} << kLocalIdBits) - 1); }
 
 namespace {
 
@@ -87,8 +85,10 @@ Status InitCluster(NatsConnection& nats, const ShardMap& wanted) {
   } else if (existing.status().code() != StatusCode::kNotFound) {
     return existing.status();
   }
-  RETURN_IF_ERROR(nats.EnsureStream(
-      {kJobsStream, {kJobsSubject}, StreamOptions::Retention::kWorkQueue, std::chrono::seconds(120)}));
+  RETURN_IF_ERROR(nats.EnsureStream({kJobsStream,
+                                     {kJobsSubject},
+                                     StreamOptions::Retention::kWorkQueue,
+                                     std::chrono::seconds(120)}));
   RETURN_IF_ERROR(nats.EnsureConsumer(kJobsStream, kWorkersDurable, wanted.job_ack_wait));
   for (int s = 0; s < wanted.shards; ++s) {
     RETURN_IF_ERROR(nats.EnsureStream({ShardStream(s),
@@ -96,7 +96,8 @@ Status InitCluster(NatsConnection& nats, const ShardMap& wanted) {
                                        StreamOptions::Retention::kInterest,
                                        std::chrono::seconds(600)}));
     for (int r = 0; r < wanted.replicas; ++r) {
-      RETURN_IF_ERROR(nats.EnsureConsumer(ShardStream(s), ReplicaDurable(r), std::chrono::seconds(30)));
+      RETURN_IF_ERROR(
+          nats.EnsureConsumer(ShardStream(s), ReplicaDurable(r), std::chrono::seconds(30)));
     }
   }
   if (!existing.ok()) {

@@ -1,8 +1,9 @@
 #include "cluster/worker_node.h"
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 #include <thread>
-#include <unistd.h>
 
 #include "cluster/messages.h"
 #include "cluster/nats_client.h"
@@ -22,7 +23,8 @@ Result<ShardWrite> AnalyseImage(engine::Engine& engine, vision::FaceAnalyzer& an
   const engine::EngineOptions& opt = engine.options();
   ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, engine::ReadStoredBytes(job.location, opt));
   ASSIGN_OR_RETURN(imageio::DecodedImage image, imageio::DecodeImage(bytes, opt.decode));
-  ASSIGN_OR_RETURN(std::vector<vision::AnalyzedFace> faces, analyzer.Analyze(image.bgr, opt.analyze));
+  ASSIGN_OR_RETURN(std::vector<vision::AnalyzedFace> faces,
+                   analyzer.Analyze(image.bgr, opt.analyze));
   ShardWrite w;
   w.op = ShardWrite::Op::kStore;
   w.source = job.source;
@@ -121,9 +123,10 @@ Status RunWorkerNode(const WorkerNodeOptions& o) {
       faces += static_cast<int64_t>(write->faces.size());
     }
     if (Clock::now() - last_beat >= std::chrono::seconds(1)) {
-      nlohmann::json j = {{"name", o.name},   {"pid", ::getpid()}, {"done", done},
-                          {"failed", failed}, {"faces", faces},
-                          {"updated_at", privacy::FormatUtc(std::chrono::system_clock::now())}};
+      nlohmann::json j = {
+          {"name", o.name}, {"pid", ::getpid()},
+          {"done", done},   {"failed", failed},
+          {"faces", faces}, {"updated_at", privacy::FormatUtc(std::chrono::system_clock::now())}};
       (void)nats->KvPut(kClusterBucket, "worker." + o.name, j.dump());
       last_beat = Clock::now();
     }

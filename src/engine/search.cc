@@ -1,10 +1,9 @@
 #include "engine/search.h"
 
-#include "engine/remote_search.h"
-
 #include <algorithm>
 
 #include "common/hash.h"
+#include "engine/remote_search.h"
 #include "engine/scoped_search.h"
 #include "openset/calibration_file.h"
 #include "openset/impostor_model.h"

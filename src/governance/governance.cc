@@ -1,13 +1,12 @@
 #include "governance/governance.h"
 
-#include "engine/remote_search.h"
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
 #include "common/hash.h"
 #include "engine/ingest.h"
+#include "engine/remote_search.h"
 #include "privacy/envelope.h"
 #include "privacy/legal.h"
 #include "privacy/master_key.h"

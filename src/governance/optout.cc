@@ -17,10 +17,10 @@ Result<nlohmann::json> AddOptOut(Governance& gov, std::span<const uint8_t> probe
 
 Result<nlohmann::json> AddOptOutTemplate(Governance& gov, std::span<const float> e,
                                          const std::string& probe_sha256,
-                                         const std::string& request_ref,
-                                         const Justification& why) {
+                                         const std::string& request_ref, const Justification& why) {
   if (request_ref.empty()) return Status::InvalidArgument("an opt-out needs --request REF");
-  if (e.size() != kEmbeddingDim) return Status::InvalidArgument("an opt-out template has the wrong size");
+  if (e.size() != kEmbeddingDim)
+    return Status::InvalidArgument("an opt-out template has the wrong size");
   const std::string ad = "optout:" + request_ref;
   ASSIGN_OR_RETURN(auto sealed,
                    privacy::EnvelopeEncrypt(

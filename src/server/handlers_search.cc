@@ -7,9 +7,9 @@
 
 #include "common/hash.h"
 #include "engine/person_groups.h"
+#include "engine/remote_search.h"
 #include "engine/search.h"
 #include "governance/governance.h"
-#include "engine/remote_search.h"
 #include "imageio/decode.h"
 #include "server/form.h"
 #include "server/handlers.h"

@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
     if (!found.ok()) continue;
     for (const auto& f : *found) {
       if (f.box.x2 - f.box.x1 < 40) continue;  // keep faces big enough to survive the jitter
-      faces.push_back({img, cv::Rect2f(f.box.x1, f.box.y1, f.box.x2 - f.box.x1, f.box.y2 - f.box.y1)});
+      faces.push_back(
+          {img, cv::Rect2f(f.box.x1, f.box.y1, f.box.x2 - f.box.x1, f.box.y2 - f.box.y1)});
     }
   }
   if (faces.empty()) {

@@ -106,8 +106,8 @@ TEST(ClusterMessages, SearchRequestNeedsAWholeEmbedding) {
   EXPECT_EQ(back->embedding, r.embedding);
   EXPECT_FALSE(DecodeSearchRequest("{\"embedding\":[0.5,0.5]}").ok());
   EXPECT_FALSE(DecodeSearchRequest("{\"embedding\":\"AAAA\"}").ok());
-  auto clamped = DecodeSearchRequest("{\"embedding\":" +
-                                     nlohmann::json(UnitVector(4)).dump() + ",\"top_k\":1000000}");
+  auto clamped = DecodeSearchRequest("{\"embedding\":" + nlohmann::json(UnitVector(4)).dump() +
+                                     ",\"top_k\":1000000}");
   ASSERT_TRUE(clamped.ok());
   EXPECT_EQ(clamped->top_k, 1000);
 }
