@@ -191,6 +191,11 @@ Status Engine::TrainFromSample(index::VectorIndex& fresh) {
 }
 
 Status Engine::StoreImage(catalog::ImageRecord& image, std::vector<catalog::FaceRecord>& faces) {
+  if (remote_searcher_) {
+    // A router's own catalog is never searched: a face stored here would be lost to search.
+    return Status::FailedPrecondition(
+        "this process is a cluster router (--cluster): ingest with `likeness cluster ingest`");
+  }
   std::shared_lock sync(store_sync_mu_);
   RETURN_IF_ERROR(catalog_->AddImageWithFaces(image, faces));
   return IndexFaces(faces);

@@ -116,6 +116,10 @@ def run(a, c, demo, root):
     # ---- 2. kill -9 a replica under search load ----
     key = c.start_router()
     keys = [key, c.new_key()]  # one per load client: the router's per-key rate limit is 20/s
+    r = c.cli('--cluster', c.url, 'ingest', images, '--source', 'wrong-place', '--basis',
+              'art6-1-f,art9-2-e', '--jurisdiction', 'DE', data='router', check=False)
+    check(r.returncode == 6 and 'cluster ingest' in r.stderr and '"images": 0' not in r.stdout,
+          f'a plain ingest on the router is refused, pointing to `cluster ingest` (exit {r.returncode})')
     probes = [open(os.path.join(images, f), 'rb').read() for f in random.Random(3).sample(files, 40)]
     results = []
     stop = threading.Event()
