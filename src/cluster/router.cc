@@ -30,28 +30,49 @@ ClusterSearcher::ClusterSearcher(std::shared_ptr<NatsConnection> nats, ShardMap 
                                  SearchRouting routing)
     : nats_(std::move(nats)), map_(map), routing_(routing) {}
 
-Result<ShardSearchReply> ClusterSearcher::AskShard(int shard, const std::string& request) {
+Result<std::string> ClusterSearcher::Ask(const std::string& subject, int shard,
+                                         const std::string& request) {
   Status last = Status::IOError("no try made");
   for (int attempt = 0; attempt < std::max(1, routing_.tries); ++attempt) {
     if (attempt > 0) retried_.fetch_add(1);
-    auto raw = nats_->Request(ShardSearchSubject(shard), request, routing_.try_timeout);
-    if (!raw.ok()) {
-      // No replica subscribed, or the one that took the request died: the queue group gives the
-      // next request to a live member. A short pause lets the server notice a dead connection.
-      last = raw.status();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50 * (attempt + 1)));
-      continue;
-    }
-    auto reply = DecodeSearchReply(*raw);
-    if (!reply.ok()) return reply.status();
-    if (!reply->status.ok()) return reply->status;
-    return reply;
+    auto raw = nats_->Request(subject, request, routing_.try_timeout);
+    if (raw.ok()) return raw;
+    // No replica subscribed, or the one that took the request died: the queue group gives the
+    // next request to a live member. A short pause lets the server notice a dead connection.
+    last = raw.status();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 * (attempt + 1)));
   }
   // FailedPrecondition, not IOError: the caller learns which shard is missing (a server fault's
   // message is withheld from API clients) and that nothing is answered until it is back.
   return Status::FailedPrecondition("shard " + std::to_string(shard) + " did not answer (" +
                                     std::to_string(routing_.tries) + " tries): " + last.message() +
                                     "; no partial result is given");
+}
+
+Result<ShardSearchReply> ClusterSearcher::AskShard(int shard, const std::string& request) {
+  ASSIGN_OR_RETURN(std::string raw, Ask(ShardSearchSubject(shard), shard, request));
+  ASSIGN_OR_RETURN(ShardSearchReply reply, DecodeSearchReply(raw));
+  if (!reply.status.ok()) return reply.status;
+  return reply;
+}
+
+Result<std::string> ClusterSearcher::FaceCrop(int64_t face_id) {
+  const int shard = ShardOfFace(face_id);
+  if (face_id <= 0 || shard >= map_.shards) {
+    return Status::NotFound("no face " + std::to_string(face_id));
+  }
+  ASSIGN_OR_RETURN(std::string raw, Ask(ShardMediaSubject(shard), shard,
+                                        json{{"face_id", LocalFaceId(face_id)}}.dump()));
+  if (!raw.empty() && raw[0] == '{') {  // an error object; a JPEG starts with FF D8
+    json j = json::parse(raw, nullptr, false);
+    const std::string code = j.is_object() ? j["error"].value("code", "") : "";
+    const std::string message = j.is_object() ? j["error"].value("message", "") : raw;
+    if (code == StatusCodeName(StatusCode::kNotFound)) {
+      return Status::NotFound("no face " + std::to_string(face_id) + ": " + message);
+    }
+    return Status::IOError("shard " + std::to_string(shard) + ": " + message);
+  }
+  return raw;
 }
 
 Result<std::vector<engine::Match>> ClusterSearcher::Search(std::span<const float> embedding,

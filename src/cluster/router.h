@@ -36,11 +36,14 @@ class ClusterSearcher : public engine::RemoteSearcher {
   Result<std::vector<engine::Match>> Search(std::span<const float> embedding,
                                             const engine::SearchOptions& options) override;
   Result<int64_t> GallerySize() override;
+  Result<std::string> FaceCrop(int64_t face_id) override;
   // Searches that needed more than one try on some shard (failovers), since construction.
   int64_t retried() const { return retried_.load(); }
 
  private:
   Result<ShardSearchReply> AskShard(int shard, const std::string& request);
+  // One request to a shard's queue group with the retries of `routing_`.
+  Result<std::string> Ask(const std::string& subject, int shard, const std::string& request);
 
   std::shared_ptr<NatsConnection> nats_;
   ShardMap map_;

@@ -13,6 +13,7 @@
 #include "cluster/topology.h"
 #include "engine/ingest.h"
 #include "engine/search.h"
+#include "engine/stored_media.h"
 #include "governance/erasure.h"
 #include "governance/governance.h"
 #include "governance/optout.h"
@@ -80,6 +81,23 @@ class ShardReplica {
     return EncodeSearchReply(reply);
   }
 
+  // A face crop as JPEG bytes, or a JSON error object ({"error":{"code","message"}}).
+  std::string Crop(std::string_view request) {
+    auto j = json::parse(request, nullptr, false);
+    Status st = Status::Ok();
+    if (j.is_discarded() || !j.is_object() || !j.contains("face_id") ||
+        !j["face_id"].is_number_integer()) {
+      st = Status::InvalidArgument("a crop request names a face_id");
+    } else {
+      auto jpeg = RenderCrop(j["face_id"].get<int64_t>());
+      if (jpeg.ok()) return std::move(*jpeg);
+      st = jpeg.status();
+    }
+    return json{
+        {"error", {{"code", std::string(StatusCodeName(st.code()))}, {"message", st.message()}}}}
+        .dump();
+  }
+
   void Heartbeat(const std::string& state, uint64_t applied_seq) {
     auto stats = engine_.catalog().Stats();
     json j = {
@@ -100,6 +118,14 @@ class ShardReplica {
   void clear_dirty() { dirty_ = false; }
 
  private:
+  Result<std::string> RenderCrop(int64_t local_face_id) {
+    ASSIGN_OR_RETURN(catalog::FaceRecord face, engine_.catalog().GetFace(local_face_id, false));
+    ASSIGN_OR_RETURN(catalog::ImageRecord image, engine_.catalog().GetImage(face.image_id));
+    ASSIGN_OR_RETURN(imageio::DecodedImage decoded,
+                     engine::LoadStoredImage(image, engine_.options()));
+    return engine::FaceCropJpeg(decoded, face.box);
+  }
+
   Result<catalog::SourceRecord> Source(const engine::SourceDeclaration& d) {
     auto it = sources_.find(d.name);
     if (it != sources_.end()) return it->second;
@@ -266,7 +292,7 @@ Status RunShardNode(const ShardNodeOptions& o) {
   ASSIGN_OR_RETURN(auto log,
                    PullConsumer::Bind(*nats, ShardStream(o.shard), ShardLogSubject(o.shard),
                                       ReplicaDurable(o.replica), std::chrono::seconds(30)));
-  std::unique_ptr<QueueResponder> responder;
+  std::unique_ptr<QueueResponder> responder, media;
   uint64_t applied_seq = 0;
   int64_t applied = 0;
   auto last_save = Clock::now();
@@ -307,6 +333,10 @@ Status RunShardNode(const ShardNodeOptions& o) {
                          QueueResponder::Start(
                              *nats, ShardSearchSubject(o.shard), ShardQueueGroup(o.shard),
                              [&replica](std::string_view req) { return replica.Search(req); }));
+        ASSIGN_OR_RETURN(
+            media,
+            QueueResponder::Start(*nats, ShardMediaSubject(o.shard), ShardQueueGroup(o.shard),
+                                  [&replica](std::string_view req) { return replica.Crop(req); }));
         replica.Log("caught up (" + std::to_string(applied) +
                     " entries applied); serving searches");
         last_beat = now - std::chrono::seconds(10);
@@ -324,6 +354,7 @@ Status RunShardNode(const ShardNodeOptions& o) {
     }
   }
   responder.reset();  // no search is answered from here on
+  media.reset();
   if (replica.dirty()) RETURN_IF_ERROR(engine->SaveIndex());
   replica.Heartbeat("stopped", applied_seq);
   return Status::Ok();

@@ -11,6 +11,7 @@ std::string ShardStream(int shard) { return "LK_SHARD_" + std::to_string(shard);
 std::string ShardLogSubject(int shard) { return "lk.shard." + std::to_string(shard) + ".log"; }
 std::string ShardSearchSubject(int shard) { return "lk.search." + std::to_string(shard); }
 std::string ShardQueueGroup(int shard) { return "shard-" + std::to_string(shard); }
+std::string ShardMediaSubject(int shard) { return "lk.media." + std::to_string(shard); }
 std::string ReplicaDurable(int replica) { return "replica-" + std::to_string(replica); }
 std::string ReplicaHealthKey(int shard, int replica) {
   return "replica." + std::to_string(shard) + "." + std::to_string(replica);

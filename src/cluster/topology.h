@@ -7,7 +7,7 @@
 //                created by `cluster init`, so a message stays until every replica applied it and
 //                is then removed (no biometric data is kept in NATS after it reached the shard).
 //   lk.search.<n> request subject for shard n's searches, queue group "shard-<n>": one replica of
-//                the shard answers each request.
+//                the shard answers each request. lk.media.<n>: the same for face crops (JPEG).
 //   LK_CLUSTER   key-value bucket: "shardmap" (ShardMap JSON) and "replica.<n>.<r>" (a replica's
 //                last heartbeat: state, counts, time).
 //   LK_RECEIPTS  key-value bucket: "<request>.request" (what an erasure asked, of which shards) and
@@ -37,7 +37,8 @@ std::string ShardStream(int shard);      // "LK_SHARD_<n>"
 std::string ShardLogSubject(int shard);  // "lk.shard.<n>.log"
 std::string ShardSearchSubject(int shard);
 std::string ShardQueueGroup(int shard);
-std::string ReplicaDurable(int replica);  // "replica-<r>"
+std::string ShardMediaSubject(int shard);  // "lk.media.<n>": face crops, same queue group
+std::string ReplicaDurable(int replica);   // "replica-<r>"
 std::string ReplicaHealthKey(int shard, int replica);
 
 struct ShardMap {

@@ -23,6 +23,9 @@ class RemoteSearcher {
                                             const SearchOptions& options) = 0;
   // Searchable faces over every shard, as the last search (or status probe) counted them.
   virtual Result<int64_t> GallerySize() = 0;
+  // The JPEG crop of a face (cluster-wide id) rendered by the shard that holds it
+  // (engine/stored_media.h). NotFound for a face no shard holds.
+  virtual Result<std::string> FaceCrop(int64_t face_id) = 0;
 };
 
 }  // namespace likeness::engine

@@ -181,6 +181,15 @@ class Cluster:
         wait_for(ok, timeout, f'{want} serving', step=0.5)
 
     # ---- router HTTP ----
+    def get(self, key, path, timeout=30):
+        c = http.client.HTTPConnection('127.0.0.1', self.router_port, timeout=timeout)
+        try:
+            c.request('GET', path, headers={'Authorization': f'Bearer {key}'})
+            r = c.getresponse()
+            return r.status, r.getheader('Content-Type'), r.read()
+        finally:
+            c.close()
+
     def search(self, key, image_bytes, top=5, timeout=30):
         body, ctype = multipart({'purpose': 'cluster test', 'legal_basis': 'art6-1-e',
                                  'case_ref': 'CL-1', 'top_k': str(top)},
