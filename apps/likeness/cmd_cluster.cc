@@ -84,6 +84,20 @@ int ReportReceipt(const nlohmann::json& receipt) {
   return 1;
 }
 
+// Writes an erasure or opt-out into every shard's log, waits up to `wait_s` for the receipts and
+// reports them (ReportReceipt's exit code).
+int SendAndReport(const std::string& nats_url, const cluster::ShardWrite& write, double wait_s) {
+  auto admin = OpenAdmin(nats_url);
+  if (!admin.ok()) return Fail(admin.status());
+  auto id = cluster::SendErasure(*admin->nats, admin->map, write);
+  if (!id.ok()) return Fail(id.status());
+  auto receipt =
+      cluster::AwaitReceipt(*admin->nats, admin->map, *id,
+                            std::chrono::milliseconds(static_cast<int64_t>(wait_s * 1000)));
+  if (!receipt.ok()) return Fail(receipt.status());
+  return ReportReceipt(*receipt);
+}
+
 void RegisterInit(CLI::App* cluster, int* exit_code) {
   auto* cmd = cluster->add_subcommand("init", "create the streams, buckets and shard map");
   struct Args {
@@ -299,24 +313,7 @@ void RegisterClusterErase(CLI::App* cluster, GlobalFlags& flags, int* exit_code)
       w.value = t->second;  // the audit keeps the probe's hash, never the photo
       w.threshold = a->threshold;
     }
-    auto admin = OpenAdmin(a->nats);
-    if (!admin.ok()) {
-      *exit_code = Fail(admin.status());
-      return;
-    }
-    auto id = cluster::SendErasure(*admin->nats, admin->map, w);
-    if (!id.ok()) {
-      *exit_code = Fail(id.status());
-      return;
-    }
-    auto receipt =
-        cluster::AwaitReceipt(*admin->nats, admin->map, *id,
-                              std::chrono::milliseconds(static_cast<int64_t>(a->wait_s * 1000)));
-    if (!receipt.ok()) {
-      *exit_code = Fail(receipt.status());
-      return;
-    }
-    *exit_code = ReportReceipt(*receipt);
+    *exit_code = SendAndReport(a->nats, w, a->wait_s);
   });
 }
 
@@ -356,24 +353,7 @@ void RegisterClusterOptOut(CLI::App* cluster, GlobalFlags& flags, int* exit_code
     w.embedding = t->first;
     w.probe_sha256 = t->second;
     w.why = *why;
-    auto admin = OpenAdmin(a->nats);
-    if (!admin.ok()) {
-      *exit_code = Fail(admin.status());
-      return;
-    }
-    auto id = cluster::SendErasure(*admin->nats, admin->map, w);
-    if (!id.ok()) {
-      *exit_code = Fail(id.status());
-      return;
-    }
-    auto receipt =
-        cluster::AwaitReceipt(*admin->nats, admin->map, *id,
-                              std::chrono::milliseconds(static_cast<int64_t>(a->wait_s * 1000)));
-    if (!receipt.ok()) {
-      *exit_code = Fail(receipt.status());
-      return;
-    }
-    *exit_code = ReportReceipt(*receipt);
+    *exit_code = SendAndReport(a->nats, w, a->wait_s);
   });
 }
 
