@@ -148,6 +148,12 @@ class RerankVectorIndex final : public VectorIndex {
     return FindRow(id).has_value();
   }
   Status Save(const std::filesystem::path& path, uint64_t generation) const override;
+  void SetSearch(int nprobe, int candidates) {
+    const auto lock = mu_.Write();
+    params_.nprobe = std::min(nprobe, params_.nlist);
+    params_.candidates = candidates;
+    ivf_->nprobe = static_cast<size_t>(params_.nprobe);
+  }
 
  private:
   // REQUIRES: mu_ held (shared suffices for FindRow).
@@ -158,7 +164,7 @@ class RerankVectorIndex final : public VectorIndex {
   float Score(const float* query, const int16_t* query16, float query_scale, int64_t row) const;
 
   const std::string factory_;
-  const RerankParams params_;
+  RerankParams params_;  // nprobe and candidates change under mu_ (SetSearch); the rest is fixed
   const int dim_;
   const size_t row_bytes_;
   const simd::Kernels& kernels_;
@@ -409,6 +415,20 @@ Result<std::unique_ptr<faiss::IndexIVFPQ>> NewIvfPq(const RerankParams& p, int d
 }
 
 }  // namespace
+
+Status SetRerankSearch(VectorIndex& index, int nprobe, int candidates) {
+  auto* rerank = dynamic_cast<RerankVectorIndex*>(&index);
+  if (rerank == nullptr) {
+    return Status::InvalidArgument("SetRerankSearch: \"" + index.factory() +
+                                   "\" is not an IVF-PQ re-rank index");
+  }
+  if (nprobe < 1 || candidates < 1 || candidates > kMaxRerankCandidates) {
+    return Status::InvalidArgument("SetRerankSearch: nprobe must be >= 1 and candidates in [1, " +
+                                   std::to_string(kMaxRerankCandidates) + "]");
+  }
+  rerank->SetSearch(nprobe, candidates);
+  return Status::Ok();
+}
 
 bool IsRerankFactory(std::string_view factory) {
   return factory.substr(0, 3) == "IVF" && factory.find(",rerank=") != std::string_view::npos;

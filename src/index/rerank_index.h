@@ -50,6 +50,11 @@ struct RerankParams {
 };
 
 bool IsRerankFactory(std::string_view factory);
+// Changes the search settings of an index made by CreateRerankIndex / LoadRerankIndex (nprobe is
+// capped at nlist), for this process only: Save keeps the factory string, so a reload gets the
+// string's settings back. For benchmarks sweeping the trade-off on one built index. Errors:
+// InvalidArgument (not a re-rank index, nprobe < 1, candidates outside [1, 65536]).
+Status SetRerankSearch(VectorIndex& index, int nprobe, int candidates);
 // Errors: InvalidArgument (syntax, bounds, PQ m not dividing dim).
 Result<RerankParams> ParseRerankFactory(std::string_view factory, int dim);
 
