@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "index/rerank_index.h"
@@ -310,7 +311,8 @@ void RunKind(const Options& o, const std::string& kind, const std::vector<float>
   if (const int64_t want = idx->TrainingSampleSize(); want > 0) {
     const auto t0 = Clock::now();
     const size_t take = std::min(sample.size(), static_cast<size_t>(want * o.dim));
-    if (Status s = idx->Train(std::span(sample).first(take)); !s.ok()) Die(s, "train " + kind);
+    if (Status s = idx->Train(std::span(sample).first(take), {.sample_seed = o.seed}); !s.ok())
+      Die(s, "train " + kind);
     r.train_s = Seconds(t0, Clock::now());
     std::fprintf(stderr, "  %s: trained on %zu faces in %.1f s\n", kind.c_str(), take / o.dim,
                  r.train_s);
@@ -406,18 +408,27 @@ int Run(Options o) {
   std::printf("bench_ann: n=%lld dim=%d queries=%lld k=%d chunk=%lld dir=%s\n",
               static_cast<long long>(o.n), o.dim, static_cast<long long>(o.queries), o.k,
               static_cast<long long>(o.chunk), o.dir.c_str());
-  // 1. The training sample and the probes: the first rows of the stream (identities come in a
-  // random order, so a prefix is a uniform sample of identities).
-  int64_t sample_rows = std::min<int64_t>(o.n, 10000);
+  // 1. The probes: new faces of the identities of rows drawn uniformly from the first kProbePool
+  // rows of the stream (identities come in a random order, so a prefix is a uniform sample of
+  // identities). The training sample is drawn separately, as a reservoir sample of the whole stream
+  // during the ground-truth pass (as the engine does), so a probe's identity is in the training
+  // sample only as often as it would be in production (~sample/n). (Until this commit the sample
+  // was the same prefix the probes came from: every probe's identity had trained the codebooks,
+  // which flattered IVF.)
+  int64_t sample_rows = std::min<int64_t>(o.total(), 10000);
   for (const std::string& kind : o.kinds) {
     if (kind == kFlat) continue;
     auto probe_index = index::CreateIndex(kind, o.dim, {.scratch_dir = o.dir});
     if (!probe_index.ok()) Die(probe_index.status(), "kind " + kind);
-    sample_rows = std::max(sample_rows, std::min(o.n, (*probe_index)->TrainingSampleSize()));
+    sample_rows = std::max(sample_rows, std::min(o.total(), (*probe_index)->TrainingSampleSize()));
   }
-  std::vector<float> sample(static_cast<size_t>(sample_rows * o.dim));
-  std::vector<int32_t> sample_identity(static_cast<size_t>(sample_rows));
-  FaceGenerator(o.dim, o.seed).NextFaces(sample_rows, sample.data(), sample_identity.data());
+  constexpr int64_t kProbePool = 65536;
+  const int64_t pool_rows = std::min(o.n, kProbePool);
+  std::vector<int32_t> pool_identity(static_cast<size_t>(pool_rows));
+  {
+    std::vector<float> pool(static_cast<size_t>(pool_rows * o.dim));
+    FaceGenerator(o.dim, o.seed).NextFaces(pool_rows, pool.data(), pool_identity.data());
+  }
   Truth truth;
   std::vector<int32_t> real_identity;
   const std::vector<float> real_probes = AddRealFaces(o, real_identity);
@@ -426,7 +437,7 @@ int Run(Options o) {
   FaceGenerator prober(o.dim, o.seed);
   for (int64_t q = 0; q < o.queries; ++q) {
     const int32_t who =
-        sample_identity[static_cast<size_t>(pick.Next() % static_cast<uint64_t>(sample_rows))];
+        pool_identity[static_cast<size_t>(pick.Next() % static_cast<uint64_t>(pool_rows))];
     truth.probe_identity.push_back(who);
     prober.Probe(who, static_cast<uint64_t>(q), probes.data() + q * o.dim);
   }
@@ -436,7 +447,10 @@ int Run(Options o) {
                               real_identity.end());
   const auto nqt = static_cast<int64_t>(truth.probe_identity.size());
 
-  // 2. Exact ground truth, streamed.
+  // 2. Exact ground truth, streamed, and the training sample (reservoir, algorithm R).
+  std::vector<float> sample(static_cast<size_t>(sample_rows * o.dim));
+  std::vector<int32_t> sample_identity(static_cast<size_t>(sample_rows));
+  Rng reservoir(o.seed ^ 0x73616d706c65ULL);
   openblas_set_num_threads(o.build_threads);
   using Entry = std::pair<float, int64_t>;  // min-heap of the best k
   std::vector<std::priority_queue<Entry, std::vector<Entry>, std::greater<>>> heaps(
@@ -447,6 +461,17 @@ int Run(Options o) {
   const auto t0 = Clock::now();
   const double gen_s = Stream(o, [&](int64_t at, int64_t m, const float* v, const int32_t* ident) {
     std::copy(ident, ident + m, truth.row_identity.begin() + at);
+    for (int64_t i = 0; i < m; ++i) {
+      const int64_t row = at + i;
+      const int64_t slot =
+          row < sample_rows
+              ? row
+              : static_cast<int64_t>(reservoir.Next() % static_cast<uint64_t>(row + 1));
+      if (slot < sample_rows) {
+        std::copy(v + i * o.dim, v + (i + 1) * o.dim, sample.begin() + slot * o.dim);
+        sample_identity[static_cast<size_t>(slot)] = ident[i];
+      }
+    }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nqt), static_cast<int>(m),
                 o.dim, 1.0f, probes.data(), o.dim, v, o.dim, 0.0f, scores.data(),
                 static_cast<int>(m));
@@ -473,6 +498,14 @@ int Run(Options o) {
   }
   std::printf("ground truth (streamed, exact fp32): %.1f s, of which generation %.1f s\n",
               Seconds(t0, Clock::now()), gen_s);
+  const std::unordered_set<int32_t> trained(sample_identity.begin(), sample_identity.end());
+  int64_t seen = 0;
+  for (const int32_t who : truth.probe_identity) seen += trained.count(who) > 0 ? 1 : 0;
+  std::printf(
+      "training sample: %lld faces (reservoir over all rows); %lld of %lld probes are of an "
+      "identity in it\n",
+      static_cast<long long>(sample_rows), static_cast<long long>(seen),
+      static_cast<long long>(nqt));
 
   // 3. Each kind in turn.
   std::vector<KindResult> results;
