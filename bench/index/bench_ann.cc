@@ -329,7 +329,7 @@ void RunKind(const Options& o, const std::string& kind, const std::vector<float>
     add_s += Seconds(t0, Clock::now());
     if (at / o.chunk % 8 == 7) {
       std::fprintf(stderr, "  %s: %lld / %lld added (%.0f/s)\n", kind.c_str(),
-                   static_cast<long long>(at + m), static_cast<long long>(o.n),
+                   static_cast<long long>(at + m), static_cast<long long>(o.total()),
                    static_cast<double>(at + m) / add_s);
     }
   });
