@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "commands.h"
 #include "likeness/types.h"
@@ -29,19 +30,41 @@ void RegisterIndex(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     }
     std::error_code ec;
     const auto bytes = std::filesystem::file_size((*eng)->index_path(), ec);
-    const nlohmann::json j = {{"configured", *configured},
-                              {"active", (*eng)->index().factory()},
-                              {"faces", (*eng)->index().size()},
-                              {"file", (*eng)->index_path().string()},
-                              {"file_bytes", ec ? 0 : bytes}};
+    nlohmann::json j = {{"configured", *configured},
+                        {"active", (*eng)->index().factory()},
+                        {"faces", (*eng)->index().size()},
+                        {"file", (*eng)->index_path().string()},
+                        {"file_bytes", ec ? 0 : bytes}};
+    const std::optional<index::CodebookVersion> codebook = (*eng)->index().codebook();
+    char fingerprint[17] = "";
+    if (codebook) {
+      std::snprintf(fingerprint, sizeof(fingerprint), "%016llx",
+                    static_cast<unsigned long long>(codebook->fingerprint));
+      j["codebook"] = {{"kind", codebook->kind},
+                       {"recipe", codebook->recipe},
+                       {"fingerprint", fingerprint},
+                       {"sample_size", codebook->sample_size},
+                       {"sample_seed", codebook->provenance.sample_seed},
+                       {"catalog_generation", codebook->provenance.catalog_generation}};
+    }
     if (*json) {
       std::cout << j.dump(2) << "\n";
-    } else {
-      std::printf("configured: %s\nactive:     %s\nfaces:      %lld\nfile:       %s (%llu bytes)\n",
-                  configured->empty() ? "(none: Flat)" : configured->c_str(),
-                  (*eng)->index().factory().c_str(), static_cast<long long>((*eng)->index().size()),
-                  (*eng)->index_path().string().c_str(),
-                  static_cast<unsigned long long>(ec ? 0 : bytes));
+      return;
+    }
+    std::printf("configured: %s\nactive:     %s\nfaces:      %lld\nfile:       %s (%llu bytes)\n",
+                configured->empty() ? "(none: Flat)" : configured->c_str(),
+                (*eng)->index().factory().c_str(), static_cast<long long>((*eng)->index().size()),
+                (*eng)->index_path().string().c_str(),
+                static_cast<unsigned long long>(ec ? 0 : bytes));
+    if (codebook) {
+      // sample seed 0 / generation 0: trained on the first Add's vectors, or a version-1 file.
+      std::printf(
+          "codebooks:  %s, recipe %u, fingerprint %s, trained on %lld faces (sampler seed %llu, "
+          "catalog generation %llu)\n",
+          codebook->kind.c_str(), codebook->recipe, fingerprint,
+          static_cast<long long>(codebook->sample_size),
+          static_cast<unsigned long long>(codebook->provenance.sample_seed),
+          static_cast<unsigned long long>(codebook->provenance.catalog_generation));
     }
   });
 

@@ -171,6 +171,7 @@ Status Engine::TrainFromSample(index::VectorIndex& fresh) {
   if (want <= 0) return Status::Ok();
   std::vector<float> sample;
   sample.reserve(static_cast<size_t>(want) * kEmbeddingDim);
+  ASSIGN_OR_RETURN(const uint64_t generation, catalog_->Generation());
   std::mt19937_64 rng(kTrainingSampleSeed);
   int64_t seen = 0;
   RETURN_IF_ERROR(
@@ -187,7 +188,8 @@ Status Engine::TrainFromSample(index::VectorIndex& fresh) {
         return true;
       }));
   if (seen == 0) return Status::Ok();  // nothing to index yet: the first Add trains
-  return fresh.Train(sample);
+  return fresh.Train(sample,
+                     {.sample_seed = kTrainingSampleSeed, .catalog_generation = generation});
 }
 
 Status Engine::StoreImage(catalog::ImageRecord& image, std::vector<catalog::FaceRecord>& faces) {

@@ -31,7 +31,8 @@ namespace {
 using FaissId = faiss::Index::idx_t;
 
 constexpr std::string_view kRerankMagic = "LKIVFRR1";
-constexpr uint32_t kRerankFileVersion = 1;
+// 1: no training provenance; 2: + sample size, sampler seed, catalog generation, training kind.
+constexpr uint32_t kRerankFileVersion = 2;
 constexpr int kRerankPerK = 10;
 constexpr int kMaxRerankCandidates = 1 << 16;
 constexpr int kMaxPqM = 1024;
@@ -114,14 +115,16 @@ class RerankVectorIndex final : public VectorIndex {
         ivf_(std::move(ivf)),
         rows_(std::move(rows)) {
     ivf_->nprobe = static_cast<size_t>(params_.nprobe);
-    if (ivf_->is_trained) codebook_id_ = Fingerprint(*ivf_);
+    codebook_.kind = factory_;
+    codebook_.recipe = kRerankCodebookVersion;
+    if (ivf_->is_trained) codebook_.fingerprint = Fingerprint(*ivf_);
   }
 
-  // For LoadRerankIndex: the row table read from the file.
-  void Restore(std::vector<int64_t> row_ids, std::vector<bool> deleted, uint64_t codebook_id) {
+  // For LoadRerankIndex: the row table and codebook version read from the file.
+  void Restore(std::vector<int64_t> row_ids, std::vector<bool> deleted, CodebookVersion codebook) {
     row_ids_ = std::move(row_ids);
     deleted_ = std::move(deleted);
-    codebook_id_ = codebook_id;
+    codebook_ = std::move(codebook);
     live_ = 0;
     for (size_t r = 0; r < row_ids_.size(); ++r) live_ += deleted_[r] ? 0 : 1;
     sorted_ = std::adjacent_find(row_ids_.begin(), row_ids_.end(),
@@ -138,7 +141,12 @@ class RerankVectorIndex final : public VectorIndex {
   int64_t TrainingSampleSize() const override {
     return std::max<int64_t>(int64_t{kRerankTrainPerList} * params_.nlist, kMinRerankTrain);
   }
-  Status Train(std::span<const float> sample) override;
+  Status Train(std::span<const float> sample, const TrainingProvenance& provenance) override;
+  std::optional<CodebookVersion> codebook() const override {
+    const auto lock = mu_.Read();
+    if (!ivf_->is_trained) return std::nullopt;
+    return codebook_;
+  }
   Status Add(std::span<const int64_t> ids, std::span<const float> vectors) override;
   Result<int64_t> Remove(std::span<const int64_t> ids) override;
   Result<std::vector<std::vector<Hit>>> Search(std::span<const float> queries,
@@ -148,17 +156,23 @@ class RerankVectorIndex final : public VectorIndex {
     return FindRow(id).has_value();
   }
   Status Save(const std::filesystem::path& path, uint64_t generation) const override;
+  void SetSearch(int nprobe, int candidates) {
+    const auto lock = mu_.Write();
+    params_.nprobe = std::min(nprobe, params_.nlist);
+    params_.candidates = candidates;
+    ivf_->nprobe = static_cast<size_t>(params_.nprobe);
+  }
 
  private:
   // REQUIRES: mu_ held (shared suffices for FindRow).
   std::optional<int64_t> FindRow(int64_t id) const;
   void BuildLookup();
-  Status TrainLocked(int64_t n, const float* x);
+  Status TrainLocked(int64_t n, const float* x, const TrainingProvenance& provenance);
   void Encode(const float* v, uint8_t* out) const;
   float Score(const float* query, const int16_t* query16, float query_scale, int64_t row) const;
 
   const std::string factory_;
-  const RerankParams params_;
+  RerankParams params_;  // nprobe and candidates change under mu_ (SetSearch); the rest is fixed
   const int dim_;
   const size_t row_bytes_;
   const simd::Kernels& kernels_;
@@ -171,7 +185,7 @@ class RerankVectorIndex final : public VectorIndex {
   int64_t live_ = 0;
   bool sorted_ = true;  // row_ids_ strictly increasing: FindRow binary-searches
   std::unordered_map<int64_t, int64_t> lookup_;  // id -> live row, when !sorted_
-  uint64_t codebook_id_ = 0;
+  CodebookVersion codebook_;                     // fingerprint etc. valid once ivf_ is trained
   Status broken_;
 };
 
@@ -222,7 +236,8 @@ float RerankVectorIndex::Score(const float* query, const int16_t* query16, float
   return score;
 }
 
-Status RerankVectorIndex::TrainLocked(int64_t n, const float* x) {
+Status RerankVectorIndex::TrainLocked(int64_t n, const float* x,
+                                      const TrainingProvenance& provenance) {
   const int64_t needed = std::max<int64_t>({params_.nlist, 256, 1});
   if (n < needed) {
     return Status::FailedPrecondition("index \"" + factory_ + "\" needs at least " +
@@ -233,17 +248,22 @@ Status RerankVectorIndex::TrainLocked(int64_t n, const float* x) {
       GuardFaiss("training", StatusCode::kFailedPrecondition, [&] { ivf_->train(n, x); });
   if (trained.ok() && !ivf_->is_trained) trained = Status::FailedPrecondition("training failed");
   RETURN_IF_ERROR(trained);
-  codebook_id_ = Fingerprint(*ivf_);
+  codebook_ = {.kind = factory_,
+               .recipe = kRerankCodebookVersion,
+               .fingerprint = Fingerprint(*ivf_),
+               .sample_size = n,
+               .provenance = provenance};
   return Status::Ok();
 }
 
-Status RerankVectorIndex::Train(std::span<const float> sample) {
+Status RerankVectorIndex::Train(std::span<const float> sample,
+                                const TrainingProvenance& provenance) {
   if (sample.size() % dim_ != 0) return Status::InvalidArgument("Train: a partial vector");
   if (!AllFinite(sample)) return Status::InvalidArgument("Train: a vector has a NaN or infinity");
   const auto lock = mu_.Write();
   if (!row_ids_.empty())
     return Status::FailedPrecondition("Train: the index already holds vectors");
-  return TrainLocked(static_cast<int64_t>(sample.size() / dim_), sample.data());
+  return TrainLocked(static_cast<int64_t>(sample.size() / dim_), sample.data(), provenance);
 }
 
 Status RerankVectorIndex::Add(std::span<const int64_t> ids, std::span<const float> vectors) {
@@ -264,7 +284,7 @@ Status RerankVectorIndex::Add(std::span<const int64_t> ids, std::span<const floa
   }
   if (ids.empty()) return Status::Ok();
   const auto n = static_cast<int64_t>(ids.size());
-  if (!ivf_->is_trained) RETURN_IF_ERROR(TrainLocked(n, vectors.data()));
+  if (!ivf_->is_trained) RETURN_IF_ERROR(TrainLocked(n, vectors.data(), {}));
 
   std::vector<uint8_t> encoded(static_cast<size_t>(n) * row_bytes_);
   for (int64_t i = 0; i < n; ++i) {
@@ -379,8 +399,12 @@ Status RerankVectorIndex::Save(const std::filesystem::path& path, uint64_t gener
   RETURN_IF_ERROR(out->WriteValue(generation));
   RETURN_IF_ERROR(out->WriteString(factory_));
   RETURN_IF_ERROR(out->WriteValue(static_cast<uint32_t>(dim_)));
-  RETURN_IF_ERROR(out->WriteValue(kRerankCodebookVersion));
-  RETURN_IF_ERROR(out->WriteValue(codebook_id_));
+  RETURN_IF_ERROR(out->WriteValue(codebook_.recipe));
+  RETURN_IF_ERROR(out->WriteValue(codebook_.fingerprint));
+  RETURN_IF_ERROR(out->WriteValue(codebook_.sample_size));
+  RETURN_IF_ERROR(out->WriteValue(codebook_.provenance.sample_seed));
+  RETURN_IF_ERROR(out->WriteValue(codebook_.provenance.catalog_generation));
+  RETURN_IF_ERROR(out->WriteString(codebook_.kind));
   RETURN_IF_ERROR(out->WriteValue(static_cast<uint64_t>(row_ids_.size())));
   RETURN_IF_ERROR(out->Write(row_ids_.data(), row_ids_.size() * sizeof(int64_t)));
   std::vector<uint8_t> bits((row_ids_.size() + 7) / 8);
@@ -409,6 +433,20 @@ Result<std::unique_ptr<faiss::IndexIVFPQ>> NewIvfPq(const RerankParams& p, int d
 }
 
 }  // namespace
+
+Status SetRerankSearch(VectorIndex& index, int nprobe, int candidates) {
+  auto* rerank = dynamic_cast<RerankVectorIndex*>(&index);
+  if (rerank == nullptr) {
+    return Status::InvalidArgument("SetRerankSearch: \"" + index.factory() +
+                                   "\" is not an IVF-PQ re-rank index");
+  }
+  if (nprobe < 1 || candidates < 1 || candidates > kMaxRerankCandidates) {
+    return Status::InvalidArgument("SetRerankSearch: nprobe must be >= 1 and candidates in [1, " +
+                                   std::to_string(kMaxRerankCandidates) + "]");
+  }
+  rerank->SetSearch(nprobe, candidates);
+  return Status::Ok();
+}
 
 bool IsRerankFactory(std::string_view factory) {
   return factory.substr(0, 3) == "IVF" && factory.find(",rerank=") != std::string_view::npos;
@@ -493,7 +531,7 @@ Result<LoadedIndex> LoadRerankIndex(const std::filesystem::path& path) {
   };
   uint32_t version = 0, dim = 0, codebook_version = 0;
   RETURN_IF_ERROR(in->ReadValue(version));
-  if (version != kRerankFileVersion) {
+  if (version != 1 && version != kRerankFileVersion) {
     return Status::Unsupported(path.string() + ": IVF-PQ file format version " +
                                std::to_string(version));
   }
@@ -511,8 +549,16 @@ Result<LoadedIndex> LoadRerankIndex(const std::filesystem::path& path) {
                                       std::to_string(kRerankCodebookVersion) +
                                       "; rebuild the index from the catalog");
   }
-  uint64_t codebook_id = 0, rows = 0;
-  RETURN_IF_ERROR(in->ReadValue(codebook_id));
+  CodebookVersion codebook{.kind = factory, .recipe = codebook_version};
+  RETURN_IF_ERROR(in->ReadValue(codebook.fingerprint));
+  if (version >= 2) {
+    RETURN_IF_ERROR(in->ReadValue(codebook.sample_size));
+    RETURN_IF_ERROR(in->ReadValue(codebook.provenance.sample_seed));
+    RETURN_IF_ERROR(in->ReadValue(codebook.provenance.catalog_generation));
+    ASSIGN_OR_RETURN(codebook.kind, in->ReadString(kMaxFactoryLength));
+    if (codebook.sample_size < 0) return corrupt("bad training sample size");
+  }
+  uint64_t rows = 0;
   RETURN_IF_ERROR(in->ReadValue(rows));
   if (rows > in->remaining() / sizeof(int64_t)) return corrupt("bad row count");
   std::vector<int64_t> row_ids(rows);
@@ -537,7 +583,8 @@ Result<LoadedIndex> LoadRerankIndex(const std::filesystem::path& path) {
   if (owned->d != static_cast<FaissId>(dim) || !owned->is_trained ||
       owned->metric_type != faiss::METRIC_INNER_PRODUCT || owned->ntotal != live ||
       owned->nlist != static_cast<size_t>(params->nlist) ||
-      owned->pq.M != static_cast<size_t>(params->pq_m) || Fingerprint(*owned) != codebook_id) {
+      owned->pq.M != static_cast<size_t>(params->pq_m) ||
+      Fingerprint(*owned) != codebook.fingerprint) {
     return corrupt("IVF-PQ payload does not match its header");
   }
   ASSIGN_OR_RETURN(
@@ -546,7 +593,7 @@ Result<LoadedIndex> LoadRerankIndex(const std::filesystem::path& path) {
                     static_cast<int64_t>(rows)));
   auto index = std::make_unique<RerankVectorIndex>(
       std::move(factory), *params, static_cast<int>(dim), std::move(owned), std::move(vectors));
-  index->Restore(std::move(row_ids), std::move(deleted), codebook_id);
+  index->Restore(std::move(row_ids), std::move(deleted), std::move(codebook));
   loaded.index = std::move(index);
   return loaded;
 }

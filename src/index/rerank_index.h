@@ -9,10 +9,12 @@
 // built on the first out-of-order Add.
 //
 // Training: TrainingSampleSize() vectors (kRerankTrainPerList per list) via Train, or the first
-// Add's vectors when Train was not called. The codebooks carry a version: kRerankCodebookVersion
-// (the training recipe) and a fingerprint of the trained centroids, both in the index file; a file
-// whose recipe version differs loads as FailedPrecondition, so the engine rebuilds (re-trains) it
-// from the catalog.
+// Add's vectors when Train was not called. The codebooks carry a version (CodebookVersion, in the
+// index file since file version 2): the training kind, kRerankCodebookVersion (the recipe), a
+// fingerprint of the trained centroids, the sample size and the sample's provenance (sampler seed,
+// catalog generation). A file whose recipe version differs loads as FailedPrecondition, so the
+// engine rebuilds (re-trains) it from the catalog. Version-1 files load with a zero sample size and
+// provenance.
 //
 // Removal: the row is removed from the IVF lists, marked deleted and zeroed in the vector file.
 //
@@ -36,7 +38,13 @@ inline constexpr uint32_t kRerankCodebookVersion = 1;
 inline constexpr int kRerankTrainPerList = 32;
 inline constexpr int kMinRerankTrain =
     10000;  // PQ needs 256 points per sub-quantizer and then some
-inline constexpr int kDefaultRerankNprobe = 32;
+// Search defaults (bench/index/README.md, "Choosing nprobe and cand"). On the synthetic identity
+// model, nprobe is what buys top-1 and identity@1: at 1M faces in 4096 lists, 32 -> 128 lists took
+// identity@1 on the real demo faces from 0.89 to 0.985 (synthetic: 0.995 -> 1.0) for ~0.8 ms more
+// (p50 1.3 -> 2.1 ms). Candidates beyond 100 buy almost nothing (R@10 +0.02 at 1000) and each one
+// is a random read of the vector file, i.e. a disk read at 100M faces. The rest of R@10 (~0.65)
+// is the probe's unrelated "neighbours" at cosine ~0.2, which no IVF partition localises.
+inline constexpr int kDefaultRerankNprobe = 128;      // capped at nlist
 inline constexpr int kDefaultRerankCandidates = 100;  // at least; also 10 per requested hit
 
 enum class RerankPrecision { kFp16, kInt8 };
@@ -50,6 +58,11 @@ struct RerankParams {
 };
 
 bool IsRerankFactory(std::string_view factory);
+// Changes the search settings of an index made by CreateRerankIndex / LoadRerankIndex (nprobe is
+// capped at nlist), for this process only: Save keeps the factory string, so a reload gets the
+// string's settings back. For benchmarks sweeping the trade-off on one built index. Errors:
+// InvalidArgument (not a re-rank index, nprobe < 1, candidates outside [1, 65536]).
+Status SetRerankSearch(VectorIndex& index, int nprobe, int candidates);
 // Errors: InvalidArgument (syntax, bounds, PQ m not dividing dim).
 Result<RerankParams> ParseRerankFactory(std::string_view factory, int dim);
 

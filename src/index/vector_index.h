@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,6 +15,21 @@
 #include "likeness/status.h"
 
 namespace likeness::index {
+
+// Where a training sample came from, recorded with the codebooks trained on it.
+struct TrainingProvenance {
+  uint64_t sample_seed = 0;         // seed of the sampler that drew it (0: not sampled)
+  uint64_t catalog_generation = 0;  // catalog generation when it was drawn (0: unknown)
+};
+
+// The version of an index's learned codebooks, as stored in its index file.
+struct CodebookVersion {
+  std::string kind;               // the index kind (factory string) that trained them
+  uint32_t recipe = 0;            // version of the training recipe (e.g. kRerankCodebookVersion)
+  uint64_t fingerprint = 0;       // first 8 bytes of a SHA-256 over the trained centroids
+  int64_t sample_size = 0;        // vectors trained on
+  TrainingProvenance provenance;  // zeros when trained on the first Add's vectors
+};
 
 struct Hit {
   int64_t id = 0;
@@ -50,10 +66,17 @@ class VectorIndex {
 
   // Index kinds that learn codebooks (IVF-PQ with re-rank) ask for a training sample of this many
   // vectors (0: no training, or trained on the first Add). The caller draws it from the catalog
-  // (e.g. a reservoir sample) and calls Train before the first Add. Errors: InvalidArgument (a
-  // partial vector, too few vectors), FailedPrecondition (already holds vectors).
+  // (e.g. a reservoir sample) and calls Train before the first Add; `provenance` is recorded with
+  // the codebooks (see codebook()). Errors: InvalidArgument (a partial vector, too few vectors),
+  // FailedPrecondition (already holds vectors).
   virtual int64_t TrainingSampleSize() const { return 0; }
-  virtual Status Train(std::span<const float> /*sample*/) { return Status::Ok(); }
+  virtual Status Train(std::span<const float> /*sample*/,
+                       const TrainingProvenance& /*provenance*/) {
+    return Status::Ok();
+  }
+  // The codebooks' version once trained (kept across Save / LoadIndex); nullopt for kinds without
+  // codebooks and before training.
+  virtual std::optional<CodebookVersion> codebook() const { return std::nullopt; }
 
   // Persists atomically (write to a temp file, fsync, rename) with `generation` recorded in the
   // file so the caller can tell a stale index from a current one.

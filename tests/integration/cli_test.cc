@@ -269,6 +269,7 @@ TEST_F(CliTest, IndexSetStoresTheKindAndRebuildsFromTheCatalog) {
   auto show = nlohmann::json::parse(r.out);
   EXPECT_EQ(show["configured"], "");
   EXPECT_EQ(show["active"], "Flat");
+  EXPECT_FALSE(show.contains("codebook"));  // only kinds with trained codebooks (IVF-PQ) have one
   const int64_t faces = show["faces"].get<int64_t>();
   EXPECT_GT(faces, 0);
 

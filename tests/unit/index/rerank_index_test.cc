@@ -69,9 +69,18 @@ TEST_P(RerankIndexTest, TrainAddSearchRemovePersist) {
   const auto data = ClusteredUnitVectors(kN, kDim, 500, 1.0f, 11);
   const auto ids = IncreasingIds(kN);
   // Too few to train.
-  EXPECT_EQ(index.Train(std::span<const float>(data).first(10 * kDim)).code(),
+  EXPECT_EQ(index.Train(std::span<const float>(data).first(10 * kDim), {}).code(),
             StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(index.Train(data).ok());
+  EXPECT_FALSE(index.codebook().has_value());
+  ASSERT_TRUE(index.Train(data, {.sample_seed = 42, .catalog_generation = 6}).ok());
+  const std::optional<CodebookVersion> trained = index.codebook();
+  ASSERT_TRUE(trained.has_value());
+  EXPECT_EQ(trained->kind, GetParam());
+  EXPECT_EQ(trained->recipe, kRerankCodebookVersion);
+  EXPECT_NE(trained->fingerprint, 0u);
+  EXPECT_EQ(trained->sample_size, static_cast<int64_t>(kN));
+  EXPECT_EQ(trained->provenance.sample_seed, 42u);
+  EXPECT_EQ(trained->provenance.catalog_generation, 6u);
   // Added in two batches.
   const size_t half = kN / 2;
   ASSERT_TRUE(index.Add(std::span(ids).first(half), std::span(data).first(half * kDim)).ok());
@@ -104,6 +113,15 @@ TEST_P(RerankIndexTest, TrainAddSearchRemovePersist) {
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ(loaded->generation, 7u);
   EXPECT_EQ(loaded->index->factory(), GetParam());
+  // The codebook version survives the file.
+  const std::optional<CodebookVersion> reloaded = loaded->index->codebook();
+  ASSERT_TRUE(reloaded.has_value());
+  EXPECT_EQ(reloaded->kind, trained->kind);
+  EXPECT_EQ(reloaded->recipe, trained->recipe);
+  EXPECT_EQ(reloaded->fingerprint, trained->fingerprint);
+  EXPECT_EQ(reloaded->sample_size, trained->sample_size);
+  EXPECT_EQ(reloaded->provenance.sample_seed, 42u);
+  EXPECT_EQ(reloaded->provenance.catalog_generation, 6u);
   EXPECT_EQ(loaded->index->size(), static_cast<int64_t>(kN) - 500);
   EXPECT_FALSE(loaded->index->Contains(ids[0]));
   EXPECT_GE(Recall(*loaded->index, data, ids, queries, 10, skip), 0.9);
@@ -121,6 +139,31 @@ TEST(RerankIndexTest, FirstAddTrainsWhenNotTrained) {
   EXPECT_EQ((*created)->Add(IncreasingIds(100), data).code(), StatusCode::kFailedPrecondition);
   const auto more = ClusteredUnitVectors(3000, kDim, 100, 1.0f, 4);
   EXPECT_TRUE((*created)->Add(IncreasingIds(3000), more).ok());
+  // Trained on the first Add: its size, no sampler provenance.
+  const std::optional<CodebookVersion> codebook = (*created)->codebook();
+  ASSERT_TRUE(codebook.has_value());
+  EXPECT_EQ(codebook->sample_size, 3000);
+  EXPECT_EQ(codebook->provenance.sample_seed, 0u);
+  EXPECT_EQ(codebook->provenance.catalog_generation, 0u);
+}
+
+TEST(RerankIndexTest, SetRerankSearchChangesSettingsOfReRankIndexesOnly) {
+  likeness::testing::TempDir dir;
+  auto created = CreateIndex("IVF16,PQ8,rerank=fp16", kDim, {.scratch_dir = dir.path()});
+  ASSERT_TRUE(created.ok());
+  const auto data = ClusteredUnitVectors(3000, kDim, 100, 1.0f, 5);
+  const auto ids = IncreasingIds(3000);
+  ASSERT_TRUE((*created)->Add(ids, data).ok());
+  EXPECT_EQ(SetRerankSearch(**created, 0, 100).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(SetRerankSearch(**created, 4, 0).code(), StatusCode::kInvalidArgument);
+  // nprobe above nlist is capped: all lists, so every vector finds itself.
+  ASSERT_TRUE(SetRerankSearch(**created, 1000, 50).ok());
+  auto self = (*created)->Search(Row(data, 17, kDim), 1);
+  ASSERT_TRUE(self.ok());
+  EXPECT_EQ((*self)[0][0].id, ids[17]);
+  auto flat = CreateIndex("Flat", kDim);
+  ASSERT_TRUE(flat.ok());
+  EXPECT_EQ(SetRerankSearch(**flat, 4, 100).code(), StatusCode::kInvalidArgument);
 }
 
 INSTANTIATE_TEST_SUITE_P(Precisions, RerankIndexTest,
