@@ -347,6 +347,11 @@ Status RunShardNode(const ShardNodeOptions& o) {
         replica.Log("saving the index: " + st.ToString());
       replica.clear_dirty();
       last_save = now;
+      // Codebooks trained on the first few faces are retrained on the grown partition while the
+      // replica keeps applying and answering (Engine::StartBackgroundRebuild).
+      if (engine->IndexNeedsRetraining() && engine->StartBackgroundRebuild().ok()) {
+        replica.Log("retraining the index codebooks in the background");
+      }
     }
     if (now - last_beat >= std::chrono::seconds(1)) {
       replica.Heartbeat(responder ? "serving" : "catching-up", applied_seq);
