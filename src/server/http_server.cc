@@ -93,8 +93,7 @@ void StderrLog(std::string_view line) {
 
 }  // namespace
 
-Server::Server(engine::Engine& engine, ServerOptions options)
-    : options_(std::move(options)), engine_(engine) {}
+Server::Server(engine::Engine& /*engine*/, ServerOptions options) : options_(std::move(options)) {}
 
 Server::~Server() = default;
 

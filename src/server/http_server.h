@@ -88,7 +88,6 @@ class Server {
   Reply Dispatch(const Router::MatchResult& match, const httplib::Request& req);
 
   ServerOptions options_;
-  engine::Engine& engine_;
   std::unique_ptr<ApiKeyStore> keys_;
   std::unique_ptr<governance::Governance> gov_;
   std::unique_ptr<AnalyzerPool> analyzers_;
