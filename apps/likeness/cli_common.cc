@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cluster/router.h"
+
 namespace likeness::cli {
 
 int ExitCodeFor(const Status& status) {
@@ -52,7 +54,7 @@ Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags,
   options.analyze.tiling = !flags.no_tiling;
   const bool quiet = flags.quiet;
   const auto start = std::chrono::steady_clock::now();
-  return engine::Engine::Open(options, [quiet, start](int64_t done, int64_t total) {
+  auto opened = engine::Engine::Open(options, [quiet, start](int64_t done, int64_t total) {
     if (quiet) return;
     const double s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -63,6 +65,9 @@ Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags,
                  static_cast<long long>(done), static_cast<long long>(total), rate, eta);
     if (done >= total) std::fprintf(stderr, "\n");
   });
+  if (!opened.ok() || flags.cluster_url.empty()) return opened;
+  RETURN_IF_ERROR(cluster::AttachCluster(**opened, flags.cluster_url).status());
+  return opened;
 }
 
 nlohmann::json ToJson(const BoxF& b) {

@@ -25,6 +25,9 @@ struct GlobalFlags {
   int min_face_px = 24;
   bool no_tiling = false;
   bool quiet = false;
+  // --cluster (or $LIKENESS_CLUSTER): a NATS URL; the engine then searches the cluster's shards
+  // (this process acts as a router; see src/cluster/router.h).
+  std::string cluster_url;
 };
 
 Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags);

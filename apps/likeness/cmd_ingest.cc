@@ -110,6 +110,12 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       *exit_code = Fail(items.status());
       return;
     }
+    if (!flags.cluster_url.empty()) {
+      *exit_code = Fail(Status::FailedPrecondition(
+          "--cluster makes this process a router, which stores nothing: queue the images for the "
+          "cluster's workers with `likeness cluster ingest`"));
+      return;
+    }
     auto eng = OpenEngine(flags);
     if (!eng.ok()) {
       *exit_code = Fail(eng.status());

@@ -27,5 +27,6 @@ void RegisterErase(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterPrivacy(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterTenant(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterSource(CLI::App& app, GlobalFlags& flags, int* exit_code);
+void RegisterCluster(CLI::App& app, GlobalFlags& flags, int* exit_code);
 
 }  // namespace likeness::cli

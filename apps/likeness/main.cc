@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
   app.add_flag("--no-tiling", flags.no_tiling,
                "detect on the whole frame only (faster, misses small faces)");
   app.add_flag("-q,--quiet", flags.quiet, "no progress output");
+  app.add_option("--cluster", flags.cluster_url,
+                 "act as a cluster router: search the shards of the cluster on this NATS URL "
+                 "(see `likeness cluster`)")
+      ->envname("LIKENESS_CLUSTER");
   int exit_code = kExitOk;
   RegisterIngest(app, flags, &exit_code);
   RegisterSearch(app, flags, &exit_code);
@@ -40,6 +44,7 @@ int main(int argc, char** argv) {
   RegisterPrivacy(app, flags, &exit_code);
   RegisterTenant(app, flags, &exit_code);
   RegisterSource(app, flags, &exit_code);
+  RegisterCluster(app, flags, &exit_code);
   RegisterReportDemographics(app, flags, &exit_code);  // last: joins `report` if present
   try {
     app.parse(argc, argv);

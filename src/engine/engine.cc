@@ -56,7 +56,10 @@ Result<SealedCatalog> OpenSealedCatalog(const fs::path& data_dir) {
   return out;
 }
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+  rebuild_cancel_.store(true);  // a background rebuild stops at its next chunk
+  if (rebuild_thread_.joinable()) rebuild_thread_.join();
+}
 
 fs::path ResolveDataDir(const std::string& flag_value) {
   if (!flag_value.empty()) return fs::path(flag_value);
@@ -115,17 +118,13 @@ Status Engine::LoadOrRebuildIndex(const ProgressFn& progress) {
   auto loaded = index::LoadIndex(index_path());
   if (loaded.ok() && loaded->generation == generation &&
       loaded->index->factory() == options_.index_factory) {
-    index_ = std::move(loaded->index);
+    InstallIndex(std::move(loaded->index));
     return Status::Ok();
   }
   return RebuildIndex(progress);
 }
 
-Status Engine::RebuildIndex(const ProgressFn& progress) {
-  std::lock_guard lock(index_write_mu_);
-  // Stores wait for the rebuild: a face committed during the walk would be missed by the new index
-  // yet covered by the generation it is stamped with.
-  std::unique_lock sync(store_sync_mu_);
+Result<std::unique_ptr<index::VectorIndex>> Engine::BuildFromCatalog(const ProgressFn& progress) {
   ASSIGN_OR_RETURN(auto fresh, index::CreateIndex(options_.index_factory, kEmbeddingDim,
                                                   {.scratch_dir = options_.data_dir / "index"}));
   ASSIGN_OR_RETURN(catalog::CatalogStats stats, catalog_->Stats());
@@ -150,18 +149,108 @@ Status Engine::RebuildIndex(const ProgressFn& progress) {
         }
         if (ids.size() >= kChunk) flush();
         if (progress && visited % kChunk == 0) progress(visited, stats.faces);
-        return add_status.ok();
+        return add_status.ok() && !rebuild_cancel_.load();
       }));
+  if (rebuild_cancel_.load()) return Status::FailedPrecondition("index rebuild cancelled");
   flush();
   RETURN_IF_ERROR(add_status);
   fresh->ShrinkToFit();  // IVF-PQ: ~30 B/face of list growth slack
   if (progress) progress(visited, stats.faces);
+  return fresh;
+}
+
+void Engine::InstallIndex(std::unique_ptr<index::VectorIndex> fresh) {
+  current_.store(fresh.get(), std::memory_order_release);
+  if (index_) retired_.emplace_back(std::chrono::steady_clock::now(), std::move(index_));
+  index_ = std::move(fresh);
+}
+
+void Engine::ReleaseRetiredIndexes(bool all) {
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(retired_,
+                [&](const auto& r) { return all || now - r.first >= kRetiredIndexGrace; });
+}
+
+Status Engine::RebuildIndex(const ProgressFn& progress) {
+  std::lock_guard lock(index_write_mu_);
+  // Stores wait for the rebuild: a face committed during the walk would be missed by the new index
+  // yet covered by the generation it is stamped with.
+  std::unique_lock sync(store_sync_mu_);
+  ASSIGN_OR_RETURN(auto fresh, BuildFromCatalog(progress));
   ASSIGN_OR_RETURN(uint64_t generation, catalog_->Generation());
   RETURN_IF_ERROR(fresh->Save(index_path(), generation));
-  index_ = std::move(fresh);
+  {
+    std::lock_guard rebuild_lock(rebuild_mu_);
+    InstallIndex(std::move(fresh));
+  }
   std::lock_guard hubness_lock(hubness_mu_);
   if (hubness_ || fs::exists(hubness_path())) hubness_stale_ = true;  // rebuilt on next use
   return Status::Ok();
+}
+
+Status Engine::StartBackgroundRebuild(const ProgressFn& progress) {
+  if (rebuild_running_.exchange(true)) {
+    return Status::FailedPrecondition("an index rebuild is already running");
+  }
+  if (rebuild_thread_.joinable()) rebuild_thread_.join();  // the previous one, finished
+  {
+    std::lock_guard lock(rebuild_mu_);
+    ReleaseRetiredIndexes(false);
+    rebuild_log_.clear();
+    rebuild_log_active_ = true;  // from here on every index change is also logged
+  }
+  rebuild_thread_ = std::thread([this, progress] {
+    Status st = RunBackgroundRebuild(progress);
+    {
+      std::lock_guard lock(rebuild_mu_);
+      rebuild_log_active_ = false;
+      rebuild_log_.clear();
+      rebuild_status_ = st;
+    }
+    rebuild_running_.store(false);
+  });
+  return Status::Ok();
+}
+
+Status Engine::RunBackgroundRebuild(const ProgressFn& progress) {
+  // Train and add with no lock held: searches, stores and erasures go on against the current index
+  // (and into the change log).
+  ASSIGN_OR_RETURN(auto fresh, BuildFromCatalog(progress));
+  std::lock_guard lock(index_write_mu_);
+  std::unique_lock sync(store_sync_mu_);  // no commit between catalog and index while switching
+  {
+    std::lock_guard rebuild_lock(rebuild_mu_);
+    // Replay in order. An added face the walk already saw is removed first (no duplicate); a
+    // removal of a face the walk never saw removes nothing.
+    for (const IndexChange& change : rebuild_log_) {
+      RETURN_IF_ERROR(fresh->Remove(change.ids).status());
+      if (change.add) RETURN_IF_ERROR(fresh->Add(change.ids, change.vectors));
+    }
+    rebuild_log_.clear();
+    rebuild_log_active_ = false;
+    InstallIndex(std::move(fresh));
+  }
+  ASSIGN_OR_RETURN(uint64_t generation, catalog_->Generation());
+  RETURN_IF_ERROR(index().Save(index_path(), generation));
+  std::lock_guard hubness_lock(hubness_mu_);
+  if (hubness_ || fs::exists(hubness_path())) hubness_stale_ = true;  // rebuilt on next use
+  return Status::Ok();
+}
+
+Status Engine::WaitForBackgroundRebuild() {
+  if (rebuild_thread_.joinable()) rebuild_thread_.join();
+  std::lock_guard lock(rebuild_mu_);
+  return rebuild_status_;
+}
+
+bool Engine::IndexNeedsRetraining() {
+  index::VectorIndex& current = index();
+  const int64_t want = current.TrainingSampleSize();
+  if (want <= 0 || background_rebuild_running()) return false;
+  const auto codebook = current.codebook();
+  const int64_t trained = codebook ? codebook->sample_size : 0;
+  const auto held = static_cast<int64_t>(current.size());
+  return trained < want && held >= 2 * std::max<int64_t>(trained, 1);
 }
 
 // Kinds with codebooks (IVF-PQ) train on a uniform reservoir sample of the searchable embeddings,
@@ -194,6 +283,11 @@ Status Engine::TrainFromSample(index::VectorIndex& fresh) {
 }
 
 Status Engine::StoreImage(catalog::ImageRecord& image, std::vector<catalog::FaceRecord>& faces) {
+  if (remote_searcher_) {
+    // A router's own catalog is never searched: a face stored here would be lost to search.
+    return Status::FailedPrecondition(
+        "this process is a cluster router (--cluster): ingest with `likeness cluster ingest`");
+  }
   std::shared_lock sync(store_sync_mu_);
   RETURN_IF_ERROR(catalog_->AddImageWithFaces(image, faces));
   return IndexFaces(faces);
@@ -203,7 +297,11 @@ Status Engine::SaveIndex() {
   std::lock_guard lock(index_write_mu_);
   std::unique_lock sync(store_sync_mu_);  // no commit is between catalog and index meanwhile
   ASSIGN_OR_RETURN(uint64_t generation, catalog_->Generation());
-  RETURN_IF_ERROR(index_->Save(index_path(), generation));
+  RETURN_IF_ERROR(index().Save(index_path(), generation));
+  {
+    std::lock_guard rebuild_lock(rebuild_mu_);
+    ReleaseRetiredIndexes(false);
+  }
   std::lock_guard hubness_lock(hubness_mu_);
   if (hubness_ && !hubness_stale_) return hubness_->Save(hubness_path(), generation);
   return Status::Ok();
@@ -218,7 +316,12 @@ Status Engine::IndexFaces(const std::vector<catalog::FaceRecord>& faces) {
     vectors.insert(vectors.end(), f.embedding.begin(), f.embedding.end());
   }
   if (ids.empty()) return Status::Ok();
-  RETURN_IF_ERROR(index_->Add(ids, vectors));
+  {
+    std::lock_guard rebuild_lock(
+        rebuild_mu_);  // applied and logged as one step (see StartBackgroundRebuild)
+    RETURN_IF_ERROR(index().Add(ids, vectors));
+    if (rebuild_log_active_) rebuild_log_.push_back({true, ids, vectors});
+  }
   std::lock_guard hubness_lock(hubness_mu_);
   if (hubness_ && !hubness_stale_) {
     for (const auto& f : faces) {
@@ -230,8 +333,14 @@ Status Engine::IndexFaces(const std::vector<catalog::FaceRecord>& faces) {
 }
 
 Status Engine::UnindexFaces(std::span<const int64_t> face_ids) {
-  auto removed = index_->Remove(face_ids);
-  RETURN_IF_ERROR(removed.status());
+  {
+    std::lock_guard rebuild_lock(rebuild_mu_);
+    auto removed = index().Remove(face_ids);
+    RETURN_IF_ERROR(removed.status());
+    if (rebuild_log_active_) {
+      rebuild_log_.push_back({false, std::vector<int64_t>(face_ids.begin(), face_ids.end()), {}});
+    }
+  }
   std::lock_guard hubness_lock(hubness_mu_);
   if (hubness_ && !hubness_stale_)
     for (int64_t id : face_ids) (void)hubness_->Remove(id);  // unsearchable faces are absent

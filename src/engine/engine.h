@@ -5,6 +5,8 @@
 // Thread safety: all methods may be called from several threads.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -12,6 +14,8 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "catalog/catalog.h"
 #include "imageio/decode.h"
@@ -26,6 +30,8 @@ namespace likeness::engine {
 
 inline constexpr std::string_view kDefaultIndexKind = "Flat";
 inline constexpr uint64_t kTrainingSampleSeed = 0x5eed;
+// How long an index replaced by a background rebuild is kept alive for searches still using it.
+inline constexpr std::chrono::seconds kRetiredIndexGrace{30};
 
 struct EngineOptions {
   std::filesystem::path data_dir = "likeness-data";  // from --data or LIKENESS_DATA
@@ -44,7 +50,8 @@ struct EngineOptions {
   bool allow_model_migration = false;
 };
 
-class IngestPolicy;  // ingest.h
+class IngestPolicy;    // ingest.h
+class RemoteSearcher;  // remote_search.h
 
 // Associated data of every sealed embedding (envelope encryption under "source:<id>").
 inline constexpr std::string_view kEmbeddingSealAd = "likeness-face-embedding-v1";
@@ -69,7 +76,10 @@ class Engine {
   catalog::Catalog& catalog() { return *catalog_; }
   // The key store sealing the catalog's embeddings (shared with governance, which destroys keys).
   const std::shared_ptr<privacy::KeyStore>& keys() const { return keys_; }
-  index::VectorIndex& index() { return *index_; }
+  // The index searches use now. A background rebuild may replace it: the previous one stays valid
+  // for at least kRetiredIndexGrace after the switch, so a search that took this reference
+  // finishes on it.
+  index::VectorIndex& index() { return *current_.load(std::memory_order_acquire); }
   const vision::VerifiedModels& models() const { return models_; }
   // The model id stamped on embeddings this engine makes (includes "+flip" with flip TTA).
   std::string embedding_model_id() const;
@@ -90,7 +100,20 @@ class Engine {
   // Writes the index with the catalog's current generation (atomic).
   Status SaveIndex();
   // Rebuilds the index from the catalog (physically dropping anything not in it) and saves it.
+  // Stores wait meanwhile.
   Status RebuildIndex(const ProgressFn& progress = {});
+
+  // Retrains (kinds with codebooks: on a fresh reservoir sample of the catalog) and rebuilds the
+  // index in a background thread while the current index keeps answering searches and taking
+  // stores and erasures. Changes made meanwhile are logged and replayed into the new index, which
+  // then replaces the current one at once and is saved. FailedPrecondition when one is running.
+  Status StartBackgroundRebuild(const ProgressFn& progress = {});
+  bool background_rebuild_running() const { return rebuild_running_.load(); }
+  // Waits for the background rebuild (if any) and returns its outcome.
+  Status WaitForBackgroundRebuild();
+  // True when the index learns codebooks and they were trained on fewer vectors than it wants
+  // while the index now holds at least twice as many (e.g. trained on the first small ingest).
+  bool IndexNeedsRetraining();
   std::filesystem::path index_path() const;
 
   // Hubness state (openset::NeighbourhoodStats over the searchable faces): absent until the first
@@ -114,22 +137,53 @@ class Engine {
   }
   IngestPolicy* ingest_policy() const { return ingest_policy_.get(); }
 
+  // A cluster router's backend: when set, searches go to it instead of the local index (see
+  // remote_search.h). Install it before serving.
+  void set_remote_searcher(std::shared_ptr<RemoteSearcher> searcher) {
+    remote_searcher_ = std::move(searcher);
+  }
+  RemoteSearcher* remote_searcher() const { return remote_searcher_.get(); }
+
  private:
   Engine() = default;
   Status LoadOrRebuildIndex(const ProgressFn& progress);
   void LoadHubnessIfPresent();
   Status RebuildHubnessLocked();
   Status TrainFromSample(index::VectorIndex& fresh);
+  // Builds a new index of the configured kind from the catalog (train + add), without locks.
+  Result<std::unique_ptr<index::VectorIndex>> BuildFromCatalog(const ProgressFn& progress);
+  // Makes `fresh` the current index; the old one is retired (freed after kRetiredIndexGrace).
+  void InstallIndex(std::unique_ptr<index::VectorIndex> fresh);
+  void ReleaseRetiredIndexes(bool all);
+  Status RunBackgroundRebuild(const ProgressFn& progress);
 
   EngineOptions options_;
   vision::VerifiedModels models_;
   std::shared_ptr<privacy::KeyStore> keys_;
   std::unique_ptr<catalog::Catalog> catalog_;
-  std::unique_ptr<index::VectorIndex> index_;
+  std::unique_ptr<index::VectorIndex> index_;  // owns the current index
+  std::atomic<index::VectorIndex*> current_{nullptr};
+  // Background rebuild: while `rebuild_log_active_`, IndexFaces / UnindexFaces record what they do
+  // (under rebuild_mu_, together with applying it) so the new index can replay it.
+  struct IndexChange {
+    bool add = true;
+    std::vector<int64_t> ids;
+    std::vector<float> vectors;
+  };
+  std::mutex rebuild_mu_;  // guards the change log, retired_ and the switch
+  bool rebuild_log_active_ = false;
+  std::vector<IndexChange> rebuild_log_;
+  std::vector<std::pair<std::chrono::steady_clock::time_point, std::unique_ptr<index::VectorIndex>>>
+      retired_;
+  std::atomic<bool> rebuild_running_{false};
+  std::atomic<bool> rebuild_cancel_{false};  // set by the destructor
+  std::thread rebuild_thread_;
+  Status rebuild_status_;
   std::mutex index_write_mu_;  // serialises Save/Rebuild against each other
   // Shared by StoreImage across commit + index; exclusive in SaveIndex (see StoreImage).
   std::shared_mutex store_sync_mu_;
   std::shared_ptr<IngestPolicy> ingest_policy_;
+  std::shared_ptr<RemoteSearcher> remote_searcher_;
   std::mutex hubness_mu_;  // guards hubness_ and hubness_stale_
   std::unique_ptr<openset::NeighbourhoodStats> hubness_;
   bool hubness_stale_ = false;  // a file exists but does not match: rebuild on next use

@@ -15,7 +15,7 @@ void Engine::LoadHubnessIfPresent() {
   auto loaded = openset::NeighbourhoodStats::Load(hubness_path());
   auto generation = catalog_->Generation();
   if (loaded.ok() && generation.ok() && loaded->tag == *generation &&
-      loaded->stats->k() == hubness_k() && loaded->stats->size() == index_->size()) {
+      loaded->stats->k() == hubness_k() && loaded->stats->size() == index().size()) {
     hubness_ = std::move(loaded->stats);
     return;
   }

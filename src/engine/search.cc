@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/hash.h"
+#include "engine/remote_search.h"
 #include "engine/scoped_search.h"
 #include "openset/calibration_file.h"
 #include "openset/impostor_model.h"
@@ -57,6 +58,16 @@ Result<SearchResponse> AnalyzeProbe(Engine& engine, vision::FaceAnalyzer& analyz
 
 Result<std::vector<Match>> SearchEmbedding(Engine& engine, std::span<const float> embedding,
                                            const SearchOptions& options) {
+  if (RemoteSearcher* remote = engine.remote_searcher()) {
+    if (options.visible_sources) {
+      return Status::Unsupported(
+          "a cluster router searches for the operator tenant only (tenant scopes are single-node)");
+    }
+    if (options.scoring == Scoring::kHubness) {
+      return Status::Unsupported("hubness scoring is single-node only; use cosine on a cluster");
+    }
+    return remote->Search(embedding, options);
+  }
   const bool hubness = options.scoring == Scoring::kHubness;
   const int top_k = std::max(1, options.top_k);
   const int fetch = hubness ? std::max({top_k, kHubnessCandidates, engine.hubness_k()}) : top_k;
@@ -124,7 +135,16 @@ Result<SearchResponse> SearchProbe(Engine& engine, vision::FaceAnalyzer& analyze
                    AnalyzeProbe(engine, analyzer, bytes, options.largest_only));
   response.threshold = options.match_threshold;
   response.scoring = options.scoring;
-  response.gallery_size = engine.index().size();
+  for (auto& face : response.faces) {
+    ASSIGN_OR_RETURN(face.matches, SearchEmbedding(engine, face.embedding, options));
+    face.matched = !face.matches.empty() && face.matches.front().is_match;
+  }
+  // After the searches: a remote searcher counts its gallery while searching.
+  if (RemoteSearcher* remote = engine.remote_searcher()) {
+    ASSIGN_OR_RETURN(response.gallery_size, remote->GallerySize());
+  } else {
+    response.gallery_size = engine.index().size();
+  }
   if (options.visible_sources) {
     ASSIGN_OR_RETURN(response.gallery_size, VisibleGallerySize(engine, *options.visible_sources));
   }
@@ -139,10 +159,6 @@ Result<SearchResponse> SearchProbe(Engine& engine, vision::FaceAnalyzer& analyze
       response.false_positive_identification_rate = openset::FalsePositiveIdentificationRate(
           *model, options.match_threshold, response.gallery_size);
     }
-  }
-  for (auto& face : response.faces) {
-    ASSIGN_OR_RETURN(face.matches, SearchEmbedding(engine, face.embedding, options));
-    face.matched = !face.matches.empty() && face.matches.front().is_match;
   }
   return response;
 }

@@ -6,6 +6,7 @@
 
 #include "common/hash.h"
 #include "engine/ingest.h"
+#include "engine/remote_search.h"
 #include "privacy/envelope.h"
 #include "privacy/legal.h"
 #include "privacy/master_key.h"
@@ -135,10 +136,17 @@ Result<engine::SearchResponse> Governance::Search(const Justification& raw,
   ASSIGN_OR_RETURN(auto analyzer, engine_.NewAnalyzer());
   ASSIGN_OR_RETURN(engine::SearchResponse r,
                    engine::SearchProbe(engine_, *analyzer, probe, options));
-  ASSIGN_OR_RETURN(auto templates, OptOutTemplates());
+  // A cluster router's matches live on the shards, which filter opt-outs themselves (each shard
+  // applies every opt-out from its replication log before it answers a search).
+  const bool remote = engine_.remote_searcher() != nullptr;
+  std::vector<std::pair<std::string, Embedding>> templates;
+  if (!remote) {
+    ASSIGN_OR_RETURN(templates, OptOutTemplates());
+  }
   std::vector<int64_t> returned;
   for (auto& face : r.faces) {
     std::erase_if(face.matches, [&](const engine::Match& m) {
+      if (remote) return false;
       auto held = engine_.catalog().GetFace(m.face.face.id, true);
       if (!held.ok()) return true;
       for (const auto& [ref, t] : templates) {
@@ -149,7 +157,7 @@ Result<engine::SearchResponse> Governance::Search(const Justification& raw,
     face.matched = !face.matches.empty() && face.matches.front().is_match;
     for (const auto& m : face.matches) returned.push_back(m.face.face.id);
   }
-  RETURN_IF_ERROR(store_->CountHits(returned));
+  if (!remote) RETURN_IF_ERROR(store_->CountHits(returned));
   ASSIGN_OR_RETURN(int64_t seq,
                    Record("search", why, r.probe_sha256, static_cast<int64_t>(returned.size()),
                           {{"faces_in_probe", r.faces.size()},

@@ -12,7 +12,15 @@ Result<nlohmann::json> AddOptOut(Governance& gov, std::span<const uint8_t> probe
                                  const Justification& why) {
   if (request_ref.empty()) return Status::InvalidArgument("an opt-out needs --request REF");
   ASSIGN_OR_RETURN(engine::SearchResponse r, SingleFaceProbe(gov.engine(), probe, largest));
-  const Embedding& e = r.faces[0].embedding;
+  return AddOptOutTemplate(gov, r.faces[0].embedding, r.probe_sha256, request_ref, why);
+}
+
+Result<nlohmann::json> AddOptOutTemplate(Governance& gov, std::span<const float> e,
+                                         const std::string& probe_sha256,
+                                         const std::string& request_ref, const Justification& why) {
+  if (request_ref.empty()) return Status::InvalidArgument("an opt-out needs --request REF");
+  if (e.size() != kEmbeddingDim)
+    return Status::InvalidArgument("an opt-out template has the wrong size");
   const std::string ad = "optout:" + request_ref;
   ASSIGN_OR_RETURN(auto sealed,
                    privacy::EnvelopeEncrypt(
@@ -31,7 +39,7 @@ Result<nlohmann::json> AddOptOut(Governance& gov, std::span<const uint8_t> probe
     out["receipt"] = receipt.json;
   }
   ASSIGN_OR_RETURN(int64_t seq,
-                   gov.Record("optout", why, r.probe_sha256, static_cast<int64_t>(matches.size()),
+                   gov.Record("optout", why, probe_sha256, static_cast<int64_t>(matches.size()),
                               {{"request", request_ref}, {"change", "add"}}));
   out["audit_seq"] = seq;
   return out;

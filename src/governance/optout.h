@@ -17,6 +17,12 @@ namespace likeness::governance {
 Result<nlohmann::json> AddOptOut(Governance& gov, std::span<const uint8_t> probe,
                                  const std::string& request_ref, bool largest,
                                  const Justification& why);
+// AddOptOut for a template already computed (a cluster shard applying an opt-out from its log):
+// `probe_sha256` is recorded in the audit chain. InvalidArgument for an empty reference or a
+// template of the wrong size; AlreadyExists for a reference already taken.
+Result<nlohmann::json> AddOptOutTemplate(Governance& gov, std::span<const float> embedding,
+                                         const std::string& probe_sha256,
+                                         const std::string& request_ref, const Justification& why);
 // References and dates only (templates are never shown).
 Result<nlohmann::json> ListOptOuts(Governance& gov);
 // Removes the template; later ingests may store the person again. NotFound for an unknown ref.

@@ -7,6 +7,7 @@
 
 #include "common/hash.h"
 #include "engine/person_groups.h"
+#include "engine/remote_search.h"
 #include "engine/search.h"
 #include "governance/governance.h"
 #include "imageio/decode.h"
@@ -52,7 +53,12 @@ Result<Reply> HandleSearch(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(options.largest_only, form.Bool("largest", false));
   // Only the tenant's own sources and those shared to it are searched.
   ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
-  options.visible_sources = std::make_shared<const std::vector<int64_t>>(std::move(scope.visible));
+  // A cluster router holds no sources itself: the operator tenant searches every shard; other
+  // tenants' scopes are single-node (the engine refuses them on a router).
+  if (!(s.gov.engine().remote_searcher() != nullptr && scope.IsOperator())) {
+    options.visible_sources =
+        std::make_shared<const std::vector<int64_t>>(std::move(scope.visible));
+  }
   ASSIGN_OR_RETURN(std::string group_by, form.OptionalText("group_by", 20));
   if (!group_by.empty() && group_by != "person")
     return Status::InvalidArgument("'group_by' takes 'person'");

@@ -35,7 +35,20 @@ Status IndexSaver::Flush() {
     dirty_ = false;
   }
   Status st = engine_.SaveIndex();
-  if (!st.ok()) MarkDirty();  // still pending
+  if (!st.ok()) {
+    MarkDirty();  // still pending
+    return st;
+  }
+  // Codebooks trained on a first small ingest are retrained on the grown catalog, in the
+  // background: searches and uploads go on meanwhile (Engine::StartBackgroundRebuild).
+  if (engine_.IndexNeedsRetraining()) {
+    const auto codebook = engine_.index().codebook();
+    if (Status started = engine_.StartBackgroundRebuild(); started.ok()) {
+      log_("index codebooks were trained on " +
+           std::to_string(codebook ? codebook->sample_size : 0) + " faces, the index now holds " +
+           std::to_string(engine_.index().size()) + ": retraining in the background");
+    }
+  }
   return st;
 }
 

@@ -3,7 +3,8 @@
 // and saving it rewrites the whole file - about 2 KiB per face - so saving after every upload
 // request costs O(catalog) per request. Uploads mark the index dirty instead; this saves it at most
 // once per `delay`, and when the server stops. Erasures still save at once (governance), which
-// also writes whatever uploads were pending.
+// also writes whatever uploads were pending. After a save, an index whose codebooks were trained on
+// too small a sample (Engine::IndexNeedsRetraining) is retrained and rebuilt in the background.
 //
 // Thread safety: every method may be called from any thread.
 #pragma once

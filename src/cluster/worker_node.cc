@@ -1,0 +1,138 @@
+#include "cluster/worker_node.h"
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cluster/messages.h"
+#include "cluster/nats_client.h"
+#include "cluster/topology.h"
+#include "common/hash.h"
+#include "imageio/decode.h"
+#include "privacy/utc_time.h"
+
+namespace likeness::cluster {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The shard log entry for one image: decode, detect, embed (as engine::Ingest does).
+Result<ShardWrite> AnalyseImage(engine::Engine& engine, vision::FaceAnalyzer& analyzer,
+                                const IngestJob& job) {
+  const engine::EngineOptions& opt = engine.options();
+  ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, engine::ReadStoredBytes(job.location, opt));
+  ASSIGN_OR_RETURN(imageio::DecodedImage image, imageio::DecodeImage(bytes, opt.decode));
+  ASSIGN_OR_RETURN(std::vector<vision::AnalyzedFace> faces,
+                   analyzer.Analyze(image.bgr, opt.analyze));
+  ShardWrite w;
+  w.op = ShardWrite::Op::kStore;
+  w.source = job.source;
+  w.image.content_hash = Sha256Hex(bytes);
+  w.image.path = job.location;
+  w.image.format = std::string(imageio::FormatName(image.format));
+  w.image.width = image.original_width;
+  w.image.height = image.original_height;
+  w.image.bytes = static_cast<int64_t>(bytes.size());
+  const float inv = static_cast<float>(1.0 / image.scale);
+  const std::string model_id = engine.embedding_model_id();
+  for (auto& f : faces) {
+    catalog::FaceRecord row;
+    row.box = {f.box.x1 * inv, f.box.y1 * inv, f.box.x2 * inv, f.box.y2 * inv};
+    for (size_t i = 0; i < row.points.size(); ++i) {
+      row.points[i] = {f.points[i].x * inv, f.points[i].y * inv};
+    }
+    row.quality = f.quality;
+    row.quality.face_px *= inv;
+    row.searchable = f.quality.overall >= opt.quality_floor;
+    row.model_id = model_id;
+    row.embedding = std::move(f.embedding);
+    w.faces.push_back(std::move(row));
+  }
+  return w;
+}
+
+bool Permanent(const Status& st) {
+  // Bad or missing input never gets better by retrying; transport and I/O trouble may.
+  switch (st.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kNotFound:
+    case StatusCode::kResourceExhausted:
+    case StatusCode::kUnsupported:
+    case StatusCode::kCorruption:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Status RunWorkerNode(const WorkerNodeOptions& o) {
+  auto log = [&o](const std::string& line) {
+    if (o.log) o.log(o.name + ": " + line);
+  };
+  ASSIGN_OR_RETURN(auto nats, NatsConnection::Connect(o.nats_url, "likeness-" + o.name));
+  ASSIGN_OR_RETURN(ShardMap map, LoadShardMap(*nats));
+  ASSIGN_OR_RETURN(auto engine, engine::Engine::Open(o.engine));
+  ASSIGN_OR_RETURN(auto analyzer, engine->NewAnalyzer());
+  ASSIGN_OR_RETURN(auto jobs, PullConsumer::Bind(*nats, kJobsStream, kJobsSubject, kWorkersDurable,
+                                                 std::chrono::seconds(30)));
+  int64_t done = 0, failed = 0, faces = 0;
+  auto last_beat = Clock::now() - std::chrono::seconds(10);
+  log("pulling ingest jobs");
+  while (!(o.stop && o.stop->load())) {
+    // One job at a time: a fetched job is this worker's until acknowledged, so a small batch keeps
+    // the others busy.
+    auto batch = jobs->Fetch(1, std::chrono::milliseconds(500));
+    if (!batch.ok()) {
+      log(batch.status().ToString());
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      continue;
+    }
+    for (NatsMessage& m : *batch) {
+      auto job = DecodeJob(m.data());
+      if (!job.ok()) {
+        log("dropping a malformed job: " + job.status().ToString());
+        (void)m.Terminate();
+        ++failed;
+        continue;
+      }
+      auto write = AnalyseImage(*engine, *analyzer, *job);
+      if (!write.ok()) {
+        log(job->location + ": " + write.status().ToString());
+        if (Permanent(write.status())) {
+          (void)m.Terminate();
+          ++failed;
+        } else {
+          (void)m.Nak(std::chrono::milliseconds(2000));
+        }
+        continue;
+      }
+      const int shard = ShardOf(write->image.content_hash, map.shards);
+      auto seq = nats->PublishDurable(ShardLogSubject(shard), EncodeWrite(*write),
+                                      "img-" + write->image.content_hash);
+      if (!seq.ok()) {
+        log(job->location + ": " + seq.status().ToString());
+        (void)m.Nak(std::chrono::milliseconds(1000));
+        continue;
+      }
+      // Stored in the shard's log (JetStream acknowledged it): only now is the job done.
+      if (Status ack = m.Ack(/*wait=*/true); !ack.ok()) log(ack.ToString());
+      ++done;
+      faces += static_cast<int64_t>(write->faces.size());
+    }
+    if (Clock::now() - last_beat >= std::chrono::seconds(1)) {
+      nlohmann::json j = {
+          {"name", o.name}, {"pid", ::getpid()},
+          {"done", done},   {"failed", failed},
+          {"faces", faces}, {"updated_at", privacy::FormatUtc(std::chrono::system_clock::now())}};
+      (void)nats->KvPut(kClusterBucket, "worker." + o.name, j.dump());
+      last_beat = Clock::now();
+    }
+  }
+  log("stopped after " + std::to_string(done) + " images");
+  return Status::Ok();
+}
+
+}  // namespace likeness::cluster

@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""The cluster test (issue 5), on loopback with real processes: nats-server with JetStream, two
+shards x two replicas, two workers and one router (`likeness serve --cluster`).
+
+  1. ingest a few thousand generated single-face images; kill -9 a worker mid-ingest: every image
+     is stored exactly once in every replica (none lost, none duplicated);
+  2. kill -9 a replica under search load: no search fails;
+  3. take a whole shard down, erase an image it holds: the receipt lists the shard as pending, the
+     search refuses to answer from part of the catalog; bring the shard back: it applies the
+     erasure before it serves, the receipt completes, the face is no longer found.
+
+Exit 77 (skip) when nats-server or the demo photos are missing."""
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cluster_harness import Cluster, wait_for  # noqa: E402
+
+SKIP = 77
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+    print(f'  ok: {what}', flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--bin', required=True)
+    ap.add_argument('--make-images', required=True)
+    ap.add_argument('--images', type=int, default=int(os.environ.get('LIKENESS_CLUSTER_IMAGES', 2000)))
+    ap.add_argument('--keep', action='store_true', help='keep the work folder')
+    a = ap.parse_args()
+
+    demo = os.environ.get('LIKENESS_DEMO') or os.path.expanduser('~/.cache/likeness/demo')
+    if not os.path.isdir(demo):
+        print(f'skip: no demo photos at {demo} (run scripts/setup)')
+        return SKIP
+    root = tempfile.mkdtemp(prefix='likeness-cluster-')
+    c = Cluster(a.bin, root, shards=2, replicas=2)
+    try:
+        c.start_nats()
+    except FileNotFoundError:
+        print('skip: nats-server is not installed (apt install nats-server)')
+        return SKIP
+    try:
+        return run(a, c, demo, root)
+    finally:
+        c.stop_all()
+        if not a.keep:
+            import shutil
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            print('work folder kept:', root)
+
+
+def run(a, c, demo, root):
+    images = os.path.join(root, 'images')
+    import subprocess
+    subprocess.run([a.make_images, demo, images, str(a.images), os.path.join(root, 'gen')],
+                   check=True, env=c.env)
+    files = sorted(f for f in os.listdir(images) if f.endswith('.jpg'))
+    n = len(files)
+    print(f'{n} images generated', flush=True)
+
+    c.init()
+    for s in range(2):
+        for r in range(2):
+            c.start_shard(s, r)
+    c.start_worker('w0')
+    c.start_worker('w1')
+    c.wait_serving(timeout=180)
+    print('cluster up: 2 shards x 2 replicas, 2 workers', flush=True)
+
+    # ---- 1. ingest; kill -9 a worker mid-ingest ----
+    t0 = time.time()
+    c.cli('cluster', 'ingest', images, '--nats', c.url, '--source', 'cluster-test',
+          '--basis', 'art6-1-f,art9-2-e', '--jurisdiction', 'DE')
+
+    def worker_done():
+        return sum(w.get('done', 0) for w in c.status()['workers'])
+    wait_for(lambda: worker_done() >= n // 4, 600, 'a quarter of the images')
+    c.kill('w1')
+    print(f'killed w1 (kill -9) after {worker_done()} images', flush=True)
+    c.start_worker('w2')
+
+    def all_stored():
+        st = c.status()
+        reps = c.replica_state(st)
+        if st['jobs_pending'] != 0 or len(reps) != 4:
+            return False
+        if any(h.get('log_backlog') != 0 for h in reps.values()):
+            return False
+        per_replica = [sum(reps[(s, r)].get('images', 0) for s in range(2)) for r in range(2)]
+        return per_replica if all(x >= n for x in per_replica) else False
+    per_replica = wait_for(all_stored, 900, 'every image in every replica', step=1)
+    ingest_s = time.time() - t0
+    time.sleep(2)  # one more heartbeat: nothing arrives late
+    reps = c.replica_state()
+    per_replica = [sum(reps[(s, r)].get('images', 0) for s in range(2)) for r in range(2)]
+    per_shard = [reps[(s, 0)].get('images', 0) for s in range(2)]
+    print(f'ingest: {n} images in {ingest_s:.1f} s ({n / ingest_s:.1f} images/s); per shard {per_shard}')
+    check(per_replica == [n, n], f'each replica set holds exactly {n} images (got {per_replica})')
+    check(all(reps[(s, 0)].get('images') == reps[(s, 1)].get('images') and
+              reps[(s, 0)].get('faces') == reps[(s, 1)].get('faces') for s in range(2)),
+          'the two replicas of each shard hold the same images and faces')
+    check(min(per_shard) > 0.3 * n, f'images spread over both shards {per_shard}')
+
+    # ---- 2. kill -9 a replica under search load ----
+    key = c.start_router()
+    keys = [key, c.new_key()]  # one per load client: the router's per-key rate limit is 20/s
+    r = c.cli('--cluster', c.url, 'ingest', images, '--source', 'wrong-place', '--basis',
+              'art6-1-f,art9-2-e', '--jurisdiction', 'DE', data='router', check=False)
+    check(r.returncode == 6 and 'cluster ingest' in r.stderr and '"images": 0' not in r.stdout,
+          f'a plain ingest on the router is refused, pointing to `cluster ingest` (exit {r.returncode})')
+    probes = [open(os.path.join(images, f), 'rb').read() for f in random.Random(3).sample(files, 40)]
+    results = []
+    stop = threading.Event()
+
+    def load(seed):
+        rng = random.Random(seed)
+        while not stop.is_set():
+            probe = rng.choice(probes)
+            t = time.time()
+            try:
+                status, body = c.search(keys[seed], probe)
+            except Exception as e:  # noqa: BLE001 - a failed request is a result here
+                status, body = -1, str(e).encode()
+            results.append((status, time.time() - t, body))
+            time.sleep(max(0.0, 0.1 - (time.time() - t)))  # at most 10 searches/s per client
+    threads = [threading.Thread(target=load, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    time.sleep(4)
+    before = len(results)
+    c.kill('s0r0')
+    print(f'killed s0r0 (kill -9) under load after {before} searches', flush=True)
+    time.sleep(8)
+    stop.set()
+    for t in threads:
+        t.join()
+    failed = [(s, b[:200]) for s, _, b in results if s != 200]
+    check(len(results) > before + 5, f'searches continued after the kill ({len(results) - before} more)')
+    check(not failed, f'no failed search among {len(results)} (failures: {failed[:3]})')
+    top_scores = []
+    for s, _, b in results:
+        faces = json.loads(b)['faces']
+        if faces and faces[0]['matches']:
+            top_scores.append(faces[0]['matches'][0]['score'])
+    check(len(top_scores) == len(results) and min(top_scores) > 0.99,
+          'every probe (itself in the catalog) found itself first across the shards')
+    lat = sorted(x for _, x, _ in results)
+    print(f'search under failover: p50 {lat[len(lat) // 2] * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms')
+    c.start_shard(0, 0)
+    c.wait_serving(['s0r0'])
+
+    # ---- 3. erase while a whole shard is down ----
+    victim = None
+    for p in probes:
+        status, body = c.search(key, p, top=1)
+        m = json.loads(body)['faces'][0]['matches'][0]
+        if m['face_id'] >= (1 << 40):  # held by shard 1
+            victim, victim_probe = m, p
+            break
+    check(victim is not None, 'a probe whose face shard 1 holds')
+    status, ctype, jpeg = c.get(key, f"/api/v1/faces/{victim['face_id']}/crop")
+    check(status == 200 and ctype == 'image/jpeg' and jpeg[:2] == b'\xff\xd8',
+          'the router serves the crop of a shard-1 face (rendered by the shard)')
+    status, _, _ = c.get(key, f"/api/v1/faces/{(5 << 40) + 1}/crop")
+    check(status == 404, 'a face id of no shard is 404')
+    c.kill('s1r0')
+    c.kill('s1r1')
+    status, body = c.search(key, victim_probe)
+    check(status == 409 and b'shard 1' in body,
+          f'with shard 1 down a search is refused, not answered from half the catalog ({status})')
+    r = c.cli('cluster', 'erase', '--nats', c.url, '--image', victim['image_sha256'], '--wait', '3',
+              '--operator', 'dpo', '--case', 'ERASE-1', check=False)
+    check(r.returncode == 1, f'erase while shard 1 is down reports an incomplete receipt (exit {r.returncode})')
+    receipt = json.loads(r.stdout)
+    request = receipt['request_id']
+    shards = {s['shard']: s for s in receipt['shards']}
+    check(shards[0]['acknowledged'] and not shards[1]['acknowledged'] and not receipt['complete'],
+          'the receipt lists shard 0 acknowledged and shard 1 pending')
+    c.start_shard(1, 0)
+    c.start_shard(1, 1)
+    c.wait_serving(['s1r0', 's1r1'])
+    r = c.cli('cluster', 'receipt', request, '--nats', c.url, check=False)
+    receipt = json.loads(r.stdout)
+    check(r.returncode == 0 and receipt['complete'] and receipt['all_replicas'],
+          'after shard 1 returned the receipt is complete (every shard, every replica)')
+    s1 = [s for s in receipt['shards'] if s['shard'] == 1][0]
+    check(s1['faces_removed'] >= 1, f'shard 1 removed the face ({s1["faces_removed"]})')
+    status, body = c.search(key, victim_probe)
+    hits = [m for f in json.loads(body)['faces'] for m in f['matches']]
+    check(status == 200 and all(m['image_sha256'] != victim['image_sha256'] for m in hits),
+          'the erased image is no longer found')
+    st = c.status()
+    held = [s['log_entries_held'] for s in st['shard_status']]
+    check(all(h == 0 for h in held), f'nothing is left in the shard logs once applied everywhere {held}')
+    print('cluster test passed')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
