@@ -5,6 +5,7 @@
 #include <faiss/impl/IDSelector.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_io.h>
+#include <faiss/invlists/InvertedLists.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -156,6 +157,15 @@ class RerankVectorIndex final : public VectorIndex {
     return FindRow(id).has_value();
   }
   Status Save(const std::filesystem::path& path, uint64_t generation) const override;
+  void ShrinkToFit() override {
+    const auto lock = mu_.Write();
+    if (auto* lists = dynamic_cast<faiss::ArrayInvertedLists*>(ivf_->invlists)) {
+      for (auto& codes : lists->codes) codes.shrink_to_fit();
+      for (auto& ids : lists->ids) ids.shrink_to_fit();
+    }
+    row_ids_.shrink_to_fit();
+    deleted_.shrink_to_fit();
+  }
   void SetSearch(int nprobe, int candidates) {
     const auto lock = mu_.Write();
     params_.nprobe = std::min(nprobe, params_.nlist);

@@ -40,10 +40,11 @@ inline constexpr int kMinRerankTrain =
     10000;  // PQ needs 256 points per sub-quantizer and then some
 // Search defaults (bench/index/README.md, "Choosing nprobe and cand"). On the synthetic identity
 // model, nprobe is what buys top-1 and identity@1: at 1M faces in 4096 lists, 32 -> 128 lists took
-// identity@1 on the real demo faces from 0.89 to 0.985 (synthetic: 0.995 -> 1.0) for ~0.8 ms more
-// (p50 1.3 -> 2.1 ms). Candidates beyond 100 buy almost nothing (R@10 +0.02 at 1000) and each one
-// is a random read of the vector file, i.e. a disk read at 100M faces. The rest of R@10 (~0.65)
-// is the probe's unrelated "neighbours" at cosine ~0.2, which no IVF partition localises.
+// identity@1 from 0.945 to 0.980 (real demo faces: 0.879 -> 0.985) and R@1 from 0.80 to 0.945, for
+// ~0.8 ms more (p50 1.4 -> 2.1 ms). Candidates beyond 100 buy almost nothing (R@10 +0.016 at 1000,
+// R@1 and identity@1 unchanged), and each one is a random read of the vector file, i.e. a disk read
+// at 100M faces. The rest of R@10 (~0.6) is the probe's unrelated "neighbours" at cosine ~0.2,
+// which no IVF partition localises.
 inline constexpr int kDefaultRerankNprobe = 128;      // capped at nlist
 inline constexpr int kDefaultRerankCandidates = 100;  // at least; also 10 per requested hit
 

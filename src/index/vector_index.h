@@ -74,6 +74,11 @@ class VectorIndex {
                        const TrainingProvenance& /*provenance*/) {
     return Status::Ok();
   }
+  // Releases spare capacity left by incremental Adds (growth slack of the kind's arrays), e.g.
+  // after a bulk build. The contents and results do not change; later Adds grow the arrays again.
+  // No-op for kinds without such slack.
+  virtual void ShrinkToFit() {}
+
   // The codebooks' version once trained (kept across Save / LoadIndex); nullopt for kinds without
   // codebooks and before training.
   virtual std::optional<CodebookVersion> codebook() const { return std::nullopt; }
