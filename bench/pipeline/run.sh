@@ -3,9 +3,17 @@
 #
 #   bench/pipeline/run.sh [BUILD_DIR]
 #
-# Makes 250x250 single-face images (face crops with margin, like LFW) from ../shared/data/faces-dev when
-# present, else from the demo photos; then runs the reference (one thread) and `likeness bench speed`
-# with 1 and 2 workers, and prints images/s and the ratios. Also times the six 1920-px demo group photos.
+# Makes 250x250 single-face images (face crops with margin, like LFW) from ../shared/data/faces-dev
+# ($LIKENESS_FACES_DEV) when present, else from the demo photos; then runs the reference (one thread)
+# and `likeness bench speed` with 1 and 2 workers, and prints images/s and the ratios. Also times the
+# six 1920-px demo group photos.
+#
+# Ingest throughput (issue 5), for both image sets in the same run: the single-threaded unbatched
+# path (1 worker, one face per embedding pass) against 2 workers embedding each image on its own and
+# against 2 workers with the batched, pipelined embedding stage (--embed-batch $EMBED_BATCHES, faces
+# gathered across images); ratios against the first. Then JPEG decode at full and reduced scale for
+# a 4800-px photo. Run it under `flock /tmp/likeness-bench.lock` on a shared machine; the load average
+# is printed with every block.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build="${1:-build}"
@@ -13,13 +21,15 @@ bin="$build/apps/likeness/likeness"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/likeness"
 models="${LIKENESS_MODELS:-$cache/models}"
 demo="${LIKENESS_DEMO:-$cache/demo}"
+faces_dev="${LIKENESS_FACES_DEV:-../shared/data/faces-dev}"
+embed_batches="${EMBED_BATCHES:-4 8 16}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # 1. 250x250 crops: detect with our own CLI, crop a square of 2.2x the face around it.
 sources=()
-if [ -d ../shared/data/faces-dev/deepface ]; then
-  for f in ../shared/data/faces-dev/deepface/img*.jpg ../shared/data/faces-dev/face_recognition/examples/*.jpg; do sources+=("$f"); done
+if [ -d "$faces_dev/deepface" ]; then
+  for f in "$faces_dev"/deepface/img*.jpg "$faces_dev"/face_recognition/examples/*.jpg; do sources+=("$f"); done
 else
   for f in "$demo"/sample*.jpg; do sources+=("$f"); done
 fi
@@ -44,7 +54,7 @@ ls "$work"/crops/*.jpg > "$work/list1.txt"
 # Repeat the list so each run lasts a few seconds.
 for i in 1 2 3 4 5 6; do cat "$work/list1.txt"; done > "$work/list.txt"
 count=$(wc -l < "$work/list.txt")
-echo "== 250x250 single-face images: $count ($(wc -l < "$work/list1.txt") distinct)"
+echo "== 250x250 single-face images: $count ($(wc -l < "$work/list1.txt") distinct); load: $(uptime | sed 's/.*average: //')"
 
 ref=$(/usr/bin/python3 ../shared/tools/reference_pipeline.py "$models" "$work/list.txt" 2>/dev/null || \
       /usr/bin/python3 bench/pipeline/reference_pipeline.py "$models" "$work/list.txt")
@@ -60,10 +70,53 @@ print(f"likeness 1 worker : {one['images_per_s']:.1f} images/s  ({one['images_pe
 print(f"likeness 2 workers: {two['images_per_s']:.1f} images/s  ({two['images_per_s']/ref:.2f}x reference one thread)")
 PY
 
-echo "== 1920-px demo group photos (3-6 faces each, tiles on)"
+echo "== 1920-px demo group photos (3-6 faces each, tiles on); load: $(uptime | sed 's/.*average: //')"
 ls "$demo"/sample*.jpg > "$work/demo.txt"
 for i in 1 2; do cat "$work/demo.txt"; done > "$work/demo2.txt"
 ref=$(/usr/bin/python3 ../shared/tools/reference_pipeline.py "$models" "$work/demo2.txt" 2>/dev/null || true)
 [ -n "$ref" ] && echo "reference (whole frame only, 1 face per image, 1 thread): $ref" | tr '\n' ' ' && echo
 "$bin" bench speed --list "$work/demo2.txt" --jobs 1
 "$bin" bench speed --list "$work/demo2.txt" --jobs 2
+
+# Ingest throughput: same lists, same run. A = the single-threaded unbatched path.
+ingest_table() {  # LABEL LIST
+  local label="$1" list="$2" base out batch
+  echo "== ingest throughput, $label; load: $(uptime | sed 's/.*average: //')"
+  base=$("$bin" bench speed --list "$list" --jobs 1 --embed-batch 1 --json)
+  out=("$base" "$("$bin" bench speed --list "$list" --jobs 2 --embed-batch 0 --json)")
+  for batch in $embed_batches; do
+    out+=("$("$bin" bench speed --list "$list" --jobs 2 --embed-batch "$batch" --json)")
+  done
+  /usr/bin/python3 - "${out[@]}" <<'PY'
+import json, sys
+runs = [json.loads(a) for a in sys.argv[1:]]
+base = runs[0]["images_per_s"]
+for r in runs:
+    b = r["embed_batch"]
+    how = ("1 worker, 1 face per embedding pass (unbatched)" if r["jobs"] == 1 else
+           f"{r['jobs']} workers, " + ("each image's faces in one pass" if b == 0 else
+                                       f"batched+pipelined, {b} faces per pass across images"))
+    ms = r["ms_per_image"]
+    print(f"{how:58s} {r['images_per_s']:7.2f} images/s  {r['images_per_s'] / base:5.2f}x   "
+          f"ms/image (summed over workers) decode {ms['decode']:.2f} detect {ms['detect']:.2f} "
+          f"landmarks {ms['landmarks']:.2f} embed {ms['embed']:.2f}")
+PY
+}
+ingest_table "250x250 single-face images ($count)" "$work/list.txt"
+for i in 1 2 3; do cat "$work/demo.txt"; done > "$work/demo3.txt"
+ingest_table "1920-px group photos ($(wc -l < "$work/demo3.txt"))" "$work/demo3.txt"
+
+# Reduced-scale JPEG decode: a 4800-px photo (sample1 enlarged 2.5x) decoded at full scale and as ingest
+# decodes it (DCT-scaled to 1/2 by libjpeg, longer side >= 2400).
+/usr/bin/python3 - "$demo/sample1.jpg" "$work/big.jpg" <<'PY'
+import cv2, sys
+img = cv2.imread(sys.argv[1]); big = cv2.resize(img, None, fx=2.5, fy=2.5, interpolation=cv2.INTER_CUBIC)
+cv2.imwrite(sys.argv[2], big, [cv2.IMWRITE_JPEG_QUALITY, 90])
+PY
+for i in $(seq 10); do echo "$work/big.jpg"; done > "$work/big.txt"
+echo "== decode of a 4800x3200 JPEG (10 runs, 1 worker, whole pipeline); load: $(uptime | sed 's/.*average: //')"
+for reduce in 0 2400; do
+  "$bin" bench speed --list "$work/big.txt" --jobs 1 --reduce-above "$reduce" --json | /usr/bin/python3 -c "
+import json, sys; r = json.load(sys.stdin); ms = r['ms_per_image']
+print(f\"reduce above {r['reduce_above']:4d} px: decode {ms['decode']:6.1f} ms  detect {ms['detect']:6.1f} ms  {r['images_per_s']:.2f} images/s\")"
+done
