@@ -96,7 +96,8 @@ Result<std::vector<std::filesystem::path>> EnumerateFiles(
 // committed, skipped or failed; on cancel the images already analysed are still embedded and
 // committed before Ingest returns. Bad items (unreadable or non-image files, refused or damaged
 // archive entries, missing manifest files) are recorded as errors and skipped, never fatal. Items
-// are pulled from `items` one at a time under a lock, so at most `jobs` items are in memory. An
+// are pulled from `items` one at a time under a lock, so at most `jobs` items' bytes and pixels are
+// in memory (plus, with embed_batch > 0, the 112x112 crops and records of the queued images). An
 // item with a manifest retain_until is refused (FailedPrecondition) unless the source's own limit
 // is the same or earlier: images carry no retention date of their own yet.
 Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source,
