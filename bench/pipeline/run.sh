@@ -23,6 +23,7 @@ models="${LIKENESS_MODELS:-$cache/models}"
 demo="${LIKENESS_DEMO:-$cache/demo}"
 faces_dev="${LIKENESS_FACES_DEV:-../shared/data/faces-dev}"
 embed_batches="${EMBED_BATCHES:-4 8 16}"
+parts="${PARTS:-reference ingest decode}"  # which blocks to run (the 250x250 crops are always made)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -56,6 +57,8 @@ for i in 1 2 3 4 5 6; do cat "$work/list1.txt"; done > "$work/list.txt"
 count=$(wc -l < "$work/list.txt")
 echo "== 250x250 single-face images: $count ($(wc -l < "$work/list1.txt") distinct); load: $(uptime | sed 's/.*average: //')"
 
+ls "$demo"/sample*.jpg > "$work/demo.txt"
+if [[ " $parts " == *" reference "* ]]; then
 ref=$(/usr/bin/python3 ../shared/tools/reference_pipeline.py "$models" "$work/list.txt" 2>/dev/null || \
       /usr/bin/python3 bench/pipeline/reference_pipeline.py "$models" "$work/list.txt")
 echo "reference (python3-opencv, 1 thread): $ref" | tr '\n' ' '; echo
@@ -77,6 +80,7 @@ ref=$(/usr/bin/python3 ../shared/tools/reference_pipeline.py "$models" "$work/de
 [ -n "$ref" ] && echo "reference (whole frame only, 1 face per image, 1 thread): $ref" | tr '\n' ' ' && echo
 "$bin" bench speed --list "$work/demo2.txt" --jobs 1
 "$bin" bench speed --list "$work/demo2.txt" --jobs 2
+fi
 
 # Ingest throughput: same lists, same run. A = the single-threaded unbatched path.
 ingest_table() {  # LABEL LIST; every configuration twice, interleaved; the faster run counts
@@ -110,9 +114,24 @@ for (jobs, b), r in best.items():
 PY
   echo "   (end of block; load: $(uptime | sed 's/.*average: //'))"
 }
+if [[ " $parts " == *" ingest "* ]]; then
+echo "== embedder forward pass alone, one thread (python3-opencv 4.6): ms per face by batch size; load: $(uptime | sed 's/.*average: //')"
+/usr/bin/python3 - "$models/fr_feature.onnx" <<'PY'
+import cv2, numpy as np, sys, time
+cv2.setNumThreads(1)
+net = cv2.dnn.readNetFromONNX(sys.argv[1]); out = []
+for n in (1, 2, 4, 8, 16):
+    x = np.random.rand(n, 3, 112, 112).astype(np.float32); net.setInput(x); net.forward()
+    reps = max(4, 64 // n); t = time.perf_counter()
+    for _ in range(reps): net.setInput(x); net.forward()
+    out.append(f"batch {n}: {(time.perf_counter() - t) / reps / n * 1000:.2f}")
+print("   ".join(out))
+PY
 ingest_table "250x250 single-face images ($count)" "$work/list.txt"
 for i in 1 2 3; do cat "$work/demo.txt"; done > "$work/demo3.txt"
 ingest_table "1920-px group photos ($(wc -l < "$work/demo3.txt"))" "$work/demo3.txt"
+fi
+[[ " $parts " == *" decode "* ]] || exit 0
 
 # Reduced-scale JPEG decode: a 4800-px photo (sample1 enlarged 2.5x) decoded at full scale and as ingest
 # decodes it (DCT-scaled to 1/2 by libjpeg, longer side >= 2400).
