@@ -56,7 +56,8 @@ void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   struct Args {
     std::string pairs, root;
     bool json = false, flip = false, uniform_templates = false;
-    int templates = 1, hubness_k = 5;
+    int templates = 1, hubness_k = 5, embed_batch = 0;
+    int reduce_above = eval::ThroughputOptions{}.decode.reduce_above_side;
     int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   };
   auto args = std::make_shared<Args>();
@@ -117,6 +118,16 @@ void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       "speed", "pipeline throughput (decode, detect, landmarks, align, embed)");
   speed->add_option("--list", args->pairs, "file with one image path per line")->required();
   speed->add_option("--jobs", args->jobs, "worker threads")->capture_default_str();
+  speed
+      ->add_option("--embed-batch", args->embed_batch,
+                   "faces per embedding pass, gathered across images as ingest --embed-batch "
+                   "does (1 = one face per pass; 0 = each image's faces in one pass)")
+      ->capture_default_str();
+  speed
+      ->add_option("--reduce-above", args->reduce_above,
+                   "decode JPEGs longer than this at 1/2, 1/4 or 1/8 scale as ingest does (0 = "
+                   "full scale)")
+      ->capture_default_str();
   speed->add_flag("--json", args->json, "JSON output");
   speed->callback([args, options, exit_code]() {
     std::ifstream in(args->pairs);
@@ -129,7 +140,10 @@ void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       if (!line.empty()) files.emplace_back(line);
     }
     // Every line counts, repeated paths included.
-    auto r = eval::MeasureThroughput(files, options());
+    eval::ThroughputOptions throughput;
+    throughput.embed_batch = args->embed_batch;
+    throughput.decode.reduce_above_side = args->reduce_above;
+    auto r = eval::MeasureThroughput(files, options(), throughput);
     if (!r.ok()) {
       *exit_code = Fail(r.status());
       return;
@@ -138,9 +152,11 @@ void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     if (args->json) {
       auto j = StagesJson(report);
       j["jobs"] = args->jobs;
+      j["embed_batch"] = args->embed_batch;
+      j["reduce_above"] = args->reduce_above;
       std::cout << j.dump(2) << "\n";
     } else {
-      std::printf("jobs %d: ", args->jobs);
+      std::printf("jobs %d, embed batch %d: ", args->jobs, args->embed_batch);
       PrintStages(report);
     }
   });

@@ -52,6 +52,7 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     engine::SourceDeclaration source;
     std::string kind = "folder";
     int jobs = 0;
+    int embed_batch = engine::IngestOptions{}.embed_batch;
     bool json = false;
     std::string operator_id;
   };
@@ -77,6 +78,9 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       "--kind", args->kind,
       "source kind: folder, archive, manifest, upload (default: detected from the first path)");
   cmd->add_option("--jobs", args->jobs, "worker threads (default: all cores)");
+  cmd->add_option("--embed-batch", args->embed_batch,
+                  "faces per embedding pass, gathered across images (0 = each image on its own)")
+      ->capture_default_str();
   cmd->add_flag("--json", args->json, "print the summary as JSON");
   cmd->add_option("--operator", args->operator_id,
                   "who ingests (default: $LIKENESS_OPERATOR); recorded with the batch in the audit "
@@ -147,6 +151,7 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     double last_print = -10;
     engine::IngestOptions options;
     options.jobs = args->jobs;
+    options.embed_batch = args->embed_batch;
     options.cancel = &g_cancel;
     if (!flags.quiet) {
       options.on_progress = [tty, &last_print](const engine::IngestProgress& p) {

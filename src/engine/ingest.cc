@@ -1,12 +1,15 @@
 #include "engine/ingest.h"
 
 #include <algorithm>
+#include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "common/hash.h"
 #include "privacy/legal.h"
 #include "sources/sources.h"
+#include "vision/embed_queue.h"
 
 namespace likeness::engine {
 namespace fs = std::filesystem;
@@ -91,11 +94,21 @@ Status CheckRowRetention(const catalog::SourceRecord& source, const std::string&
       retain_until);
 }
 
-// Processes one item; returns the status to record (OK, or the reason it was skipped as an error).
-// *stored_faces is set to the faces committed; *skipped when the bytes are already held.
-Status IngestOne(Engine& engine, vision::FaceAnalyzer& analyzer,
-                 const catalog::SourceRecord& source, int64_t batch_id, sources::SourceItem& item,
-                 int64_t* stored_faces, bool* skipped) {
+// An item read, decoded and analysed up to its embeddings: everything needed to commit it.
+struct PreparedImage {
+  std::string location;
+  catalog::ImageRecord record;
+  double scale = 1.0;  // decoded pixels per original pixel
+  vision::AlignedFaces faces;
+};
+
+// Reads, hashes, dedups, decodes and detects/aligns one item. Returns the status to record (OK, or
+// the reason it was skipped as an error); *skipped when the bytes are already held (nothing to
+// commit); otherwise *out is ready for embedding. item.bytes is released.
+Status PrepareOne(Engine& engine, vision::FaceAnalyzer& analyzer,
+                  const catalog::SourceRecord& source, int64_t batch_id,
+                  const vision::AnalyzeOptions& analyze, sources::SourceItem& item,
+                  PreparedImage* out, bool* skipped) {
   const EngineOptions& opt = engine.options();
   RETURN_IF_ERROR(item.status);
   RETURN_IF_ERROR(CheckRowRetention(source, item.retain_until));
@@ -109,7 +122,8 @@ Status IngestOne(Engine& engine, vision::FaceAnalyzer& analyzer,
     return Status::ResourceExhausted("over the " + std::to_string(opt.max_file_bytes) +
                                      "-byte limit per image");
   }
-  const std::vector<uint8_t>& bytes = item.bytes;
+  const std::vector<uint8_t> bytes = std::move(item.bytes);
+  item.bytes = {};
   const std::string hash = Sha256Hex(bytes);
   ASSIGN_OR_RETURN(std::optional<int64_t> held, engine.catalog().FindImageByHash(hash));
   if (held) {
@@ -117,10 +131,9 @@ Status IngestOne(Engine& engine, vision::FaceAnalyzer& analyzer,
     return Status::Ok();
   }
   ASSIGN_OR_RETURN(imageio::DecodedImage image, imageio::DecodeImage(bytes, opt.decode));
-  ASSIGN_OR_RETURN(std::vector<vision::AnalyzedFace> faces,
-                   analyzer.Analyze(image.bgr, opt.analyze));
+  ASSIGN_OR_RETURN(out->faces, analyzer.DetectAndAlign(image.bgr, analyze));
 
-  catalog::ImageRecord record;
+  catalog::ImageRecord& record = out->record;
   record.source_id = source.id;
   record.batch_id = batch_id;
   record.content_hash = hash;
@@ -129,11 +142,21 @@ Status IngestOne(Engine& engine, vision::FaceAnalyzer& analyzer,
   record.width = image.original_width;
   record.height = image.original_height;
   record.bytes = static_cast<int64_t>(bytes.size());
+  out->location = item.location;
+  out->scale = image.scale;
+  return Status::Ok();
+}
+
+// Commits one embedded image (its faces less those the policy drops) in one transaction.
+// *stored_faces is set to the faces committed; *skipped when another worker stored the same bytes
+// first (content-hash dedup).
+Status CommitOne(Engine& engine, PreparedImage& image, int64_t* stored_faces, bool* skipped) {
+  const EngineOptions& opt = engine.options();
   const float inv = static_cast<float>(1.0 / image.scale);
   const std::string model_id = engine.embedding_model_id();
   std::vector<catalog::FaceRecord> rows;
   IngestPolicy* policy = engine.ingest_policy();
-  for (auto& f : faces) {
+  for (auto& f : image.faces.faces) {
     if (policy && policy->DropFace(f.embedding)) continue;
     catalog::FaceRecord row;
     row.box = {f.box.x1 * inv, f.box.y1 * inv, f.box.x2 * inv, f.box.y2 * inv};
@@ -147,7 +170,7 @@ Status IngestOne(Engine& engine, vision::FaceAnalyzer& analyzer,
     row.embedding = std::move(f.embedding);
     rows.push_back(std::move(row));
   }
-  Status added = engine.StoreImage(record, rows);
+  Status added = engine.StoreImage(image.record, rows);
   if (added.code() == StatusCode::kAlreadyExists) {  // another worker stored the same bytes first
     *skipped = true;
     return Status::Ok();
@@ -189,6 +212,52 @@ Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source
     return p;
   };
 
+  vision::AnalyzeOptions analyze = engine.options().analyze;
+  if (options.embed_batch > 0) analyze.embed_batch = options.embed_batch;
+  vision::EmbedQueue<PreparedImage> queue(options.embed_batch);
+
+  // Counts one finished item and reports it.
+  auto finish = [&](const std::string& location, const Status& st, bool skipped, int64_t faces) {
+    if (!st.ok()) (void)engine.catalog().RecordIngestError(batch_id, location, st.ToString());
+    {
+      std::lock_guard lock(state.mu);
+      auto& p = state.progress;
+      ++p.done;
+      if (!st.ok()) {
+        ++p.errors;
+      } else if (skipped) {
+        ++p.skipped;
+      } else {
+        ++p.images;
+        p.faces += faces;
+      }
+    }
+    if (options.on_file) options.on_file(location, st);
+  };
+  auto commit = [&](PreparedImage& image) {
+    int64_t faces = 0;
+    bool skipped = false;
+    Status st = CommitOne(engine, image, &faces, &skipped);
+    finish(image.location, st, skipped, faces);
+  };
+  // Embeds the images' faces together and commits each image on its own; an embedding failure is
+  // recorded against every image of the group.
+  auto embed_and_commit = [&](vision::FaceAnalyzer& analyzer,
+                              std::vector<std::unique_ptr<PreparedImage>> group) {
+    if (group.empty()) return;
+    std::vector<vision::AlignedFaces*> faces;
+    for (auto& g : group) faces.push_back(&g->faces);
+    Status st = analyze.embed ? analyzer.EmbedFaces(faces, analyze) : Status::Ok();
+    for (auto& g : group) {
+      g->faces.aligned = {};  // the crops are no longer needed
+      if (st.ok()) {
+        commit(*g);
+      } else {
+        finish(g->location, st, false, 0);
+      }
+    }
+  };
+
   auto worker = [&](vision::FaceAnalyzer* analyzer) {
     while (!(options.cancel && options.cancel->load())) {
       sources::SourceItem item;
@@ -196,28 +265,25 @@ Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source
         std::lock_guard lock(items_mu);
         if (!items.Next(&item)) break;
       }
-      int64_t faces = 0;
+      auto image = std::make_unique<PreparedImage>();
       bool skipped = false;
-      Status st = IngestOne(engine, *analyzer, source, batch_id, item, &faces, &skipped);
+      Status st =
+          PrepareOne(engine, *analyzer, source, batch_id, analyze, item, image.get(), &skipped);
       item.bytes = {};  // release the image before waiting for the next item
-      if (!st.ok()) {
-        (void)engine.catalog().RecordIngestError(batch_id, item.location, st.ToString());
+      if (!st.ok() || skipped) {
+        finish(item.location, st, skipped, 0);
+      } else if (image->faces.faces.empty()) {
+        commit(*image);  // nothing to embed
+      } else if (options.embed_batch <= 0) {
+        std::vector<std::unique_ptr<PreparedImage>> one;
+        one.push_back(std::move(image));
+        embed_and_commit(*analyzer, std::move(one));
+      } else {
+        embed_and_commit(*analyzer, queue.Add(std::move(image)));
       }
-      {
-        std::lock_guard lock(state.mu);
-        auto& p = state.progress;
-        ++p.done;
-        if (!st.ok()) {
-          ++p.errors;
-        } else if (skipped) {
-          ++p.skipped;
-        } else {
-          ++p.images;
-          p.faces += faces;
-        }
-      }
-      if (options.on_file) options.on_file(item.location, st);
     }
+    // Out of items (or cancelled): embed and commit what is queued, this worker's images included.
+    embed_and_commit(*analyzer, queue.TakeAll());
   };
 
   std::thread monitor;

@@ -48,6 +48,14 @@ struct IngestProgress {
 
 struct IngestOptions {
   int jobs = 0;  // worker threads; 0 = hardware concurrency
+  // Faces per embedding forward pass, gathered across images. > 0: a worker that has detected and
+  // aligned an image's faces queues them; whichever worker brings the queue to this many faces
+  // embeds the whole queue (in passes of at most this many faces) and commits those images, so
+  // detection of some images and embedding of others share the cores with no thread of their own
+  // and no more than about jobs x (embed_batch + one image's faces) crops held. 0 = each worker
+  // embeds its own image's faces (in passes of engine.options().analyze.embed_batch) and commits
+  // it. Results are the same either way (within float rounding).
+  int embed_batch = 0;
   // Called from a worker after each item with its location (a file path, "ARCHIVE!/entry" or a
   // manifest row's location) and an error (if any); may be empty.
   std::function<void(const std::string& location, const Status&)> on_file;
@@ -83,9 +91,13 @@ class IngestPolicy {
 Result<std::vector<std::filesystem::path>> EnumerateFiles(
     const std::vector<std::filesystem::path>& paths);
 
-// Ingests the items into the source. Bad items (unreadable or non-image files, refused or damaged
+// Ingests the items into the source. Each image commits on its own (Engine::StoreImage) as soon as
+// its faces are embedded, whatever the batching; progress and on_file count an item when it is
+// committed, skipped or failed; on cancel the images already analysed are still embedded and
+// committed before Ingest returns. Bad items (unreadable or non-image files, refused or damaged
 // archive entries, missing manifest files) are recorded as errors and skipped, never fatal. Items
-// are pulled from `items` one at a time under a lock, so at most `jobs` items are in memory. An
+// are pulled from `items` one at a time under a lock, so at most `jobs` items' bytes and pixels are
+// in memory (plus, with embed_batch > 0, the 112x112 crops and records of the queued images). An
 // item with a manifest retain_until is refused (FailedPrecondition) unless the source's own limit
 // is the same or earlier: images carry no retention date of their own yet.
 Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source,

@@ -4,34 +4,64 @@
 #include <chrono>
 #include <thread>
 
-#include "imageio/decode.h"
+#include "vision/embed_queue.h"
 
 namespace likeness::eval {
 using Clock = std::chrono::steady_clock;
 
+namespace {
+struct Pending {
+  vision::AlignedFaces faces;
+};
+}  // namespace
+
 Result<StageReport> MeasureThroughput(const std::vector<std::filesystem::path>& files,
-                                      const EmbedOptions& options) {
+                                      const EmbedOptions& options,
+                                      const ThroughputOptions& throughput) {
   ASSIGN_OR_RETURN(auto analyzers, CreateAnalyzers(options));
+  vision::AnalyzeOptions analyze = options.analyze;
+  if (throughput.embed_batch > 0) analyze.embed_batch = throughput.embed_batch;
+  vision::EmbedQueue<Pending> queue(throughput.embed_batch);
   std::atomic<size_t> next{0};
   std::atomic<int64_t> decode_us{0}, no_face{0}, failed{0};
   const auto start = Clock::now();
+  auto embed = [&](vision::FaceAnalyzer* analyzer, std::vector<std::unique_ptr<Pending>> group) {
+    if (group.empty() || !analyze.embed) return;
+    std::vector<vision::AlignedFaces*> faces;
+    for (auto& g : group) faces.push_back(&g->faces);
+    if (!analyzer->EmbedFaces(faces, analyze).ok()) failed += static_cast<int64_t>(group.size());
+  };
   auto work = [&](vision::FaceAnalyzer* analyzer) {
     for (size_t i = next.fetch_add(1); i < files.size(); i = next.fetch_add(1)) {
       const auto t0 = Clock::now();
       auto bytes = imageio::ReadFileBytes(files[i]);
-      Result<imageio::DecodedImage> image =
-          bytes.ok() ? imageio::DecodeImage(*bytes) : Result<imageio::DecodedImage>(bytes.status());
+      Result<imageio::DecodedImage> image = bytes.ok()
+                                                ? imageio::DecodeImage(*bytes, throughput.decode)
+                                                : Result<imageio::DecodedImage>(bytes.status());
       decode_us += std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count();
       if (!image.ok()) {
         ++failed;
         continue;
       }
-      auto faces = analyzer->Analyze(image->bgr, options.analyze);
-      if (!faces.ok())
+      auto faces = analyzer->DetectAndAlign(image->bgr, analyze);
+      if (!faces.ok()) {
         ++failed;
-      else if (faces->empty())
+        continue;
+      }
+      if (faces->faces.empty()) {
         ++no_face;
+        continue;
+      }
+      auto pending = std::make_unique<Pending>(Pending{std::move(*faces)});
+      std::vector<std::unique_ptr<Pending>> group;
+      if (throughput.embed_batch > 0) {
+        group = queue.Add(std::move(pending));
+      } else {
+        group.push_back(std::move(pending));
+      }
+      embed(analyzer, std::move(group));
     }
+    embed(analyzer, queue.TakeAll());
   };
   {
     std::vector<std::jthread> threads;

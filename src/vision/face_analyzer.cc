@@ -266,11 +266,10 @@ Result<std::vector<Embedding>> FaceAnalyzer::Embed(const std::vector<cv::Mat>& a
   return result;
 }
 
-Result<std::vector<AnalyzedFace>> FaceAnalyzer::Analyze(const cv::Mat& bgr,
-                                                        const AnalyzeOptions& options) {
+Result<AlignedFaces> FaceAnalyzer::DetectAndAlign(const cv::Mat& bgr,
+                                                  const AnalyzeOptions& options) {
   ASSIGN_OR_RETURN(std::vector<ScoredBox> boxes, Detect(bgr, options));
-  std::vector<AnalyzedFace> faces;
-  std::vector<cv::Mat> crops;
+  AlignedFaces out;
   for (const auto& sb : boxes) {
     AnalyzedFace face;
     face.box = sb.box;
@@ -281,19 +280,58 @@ Result<std::vector<AnalyzedFace>> FaceAnalyzer::Analyze(const cv::Mat& bgr,
     cv::Mat aligned = Align(bgr, face.points);
     face.quality = AssessQuality(face.box, face.detector_score, face.points, aligned);
     times_.align_ms += MsSince(t0);
-    crops.push_back(std::move(aligned));
-    faces.push_back(std::move(face));
+    out.aligned.push_back(std::move(aligned));
+    out.faces.push_back(std::move(face));
   }
-  if (options.embed && !crops.empty()) {
-    ASSIGN_OR_RETURN(std::vector<Embedding> embeddings, Embed(crops, options.flip_augment));
-    for (size_t i = 0; i < faces.size(); ++i) faces[i].embedding = std::move(embeddings[i]);
-  }
-  std::stable_sort(faces.begin(), faces.end(), [](const AnalyzedFace& a, const AnalyzedFace& b) {
-    return a.box.area() > b.box.area();
+  // Largest first; the crops follow their faces.
+  std::vector<size_t> order(out.faces.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return out.faces[a].box.area() > out.faces[b].box.area();
   });
+  AlignedFaces sorted;
+  for (size_t i : order) {
+    sorted.faces.push_back(std::move(out.faces[i]));
+    sorted.aligned.push_back(std::move(out.aligned[i]));
+  }
   times_.images += 1;
-  times_.faces += static_cast<int64_t>(faces.size());
-  return faces;
+  times_.faces += static_cast<int64_t>(sorted.faces.size());
+  return sorted;
+}
+
+Status FaceAnalyzer::EmbedFaces(std::span<AlignedFaces* const> images,
+                                const AnalyzeOptions& options) {
+  // (image, face) of every crop, in order; passes of at most `batch` of them.
+  std::vector<std::pair<AlignedFaces*, size_t>> all;
+  for (AlignedFaces* image : images) {
+    if (image->aligned.size() != image->faces.size()) {
+      return Status::InvalidArgument("EmbedFaces: one aligned crop per face is needed");
+    }
+    for (size_t i = 0; i < image->faces.size(); ++i) all.emplace_back(image, i);
+  }
+  const size_t batch = options.embed_batch > 0 ? static_cast<size_t>(options.embed_batch)
+                                               : std::max<size_t>(1, all.size());
+  std::vector<cv::Mat> crops;
+  for (size_t from = 0; from < all.size(); from += batch) {
+    const size_t to = std::min(all.size(), from + batch);
+    crops.clear();
+    for (size_t k = from; k < to; ++k) crops.push_back(all[k].first->aligned[all[k].second]);
+    ASSIGN_OR_RETURN(std::vector<Embedding> embeddings, Embed(crops, options.flip_augment));
+    for (size_t k = from; k < to; ++k) {
+      all[k].first->faces[all[k].second].embedding = std::move(embeddings[k - from]);
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<AnalyzedFace>> FaceAnalyzer::Analyze(const cv::Mat& bgr,
+                                                        const AnalyzeOptions& options) {
+  ASSIGN_OR_RETURN(AlignedFaces image, DetectAndAlign(bgr, options));
+  if (options.embed && !image.faces.empty()) {
+    AlignedFaces* one[] = {&image};
+    RETURN_IF_ERROR(EmbedFaces(one, options));
+  }
+  return std::move(image.faces);
 }
 
 }  // namespace likeness::vision

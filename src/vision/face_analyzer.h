@@ -8,6 +8,7 @@
 #include <array>
 #include <memory>
 #include <opencv2/core.hpp>
+#include <span>
 #include <vector>
 
 #include "likeness/status.h"
@@ -30,6 +31,10 @@ struct AnalyzeOptions {
   bool flip_augment = false;
   // Compute embeddings (off for `faces` without search).
   bool embed = true;
+  // Most faces per embedding forward pass (an N x 3 x 112 x 112 blob); 0 = all faces of the image
+  // in one pass. Results do not depend on it (within float rounding, < 1e-5 cosine); only speed
+  // does (OpenCV 4.6 on one thread gains nothing past a few faces per pass, see bench/README.md).
+  int embed_batch = 0;
 };
 
 struct AnalyzedFace {
@@ -39,6 +44,13 @@ struct AnalyzedFace {
   FivePoints points{};
   FaceQuality quality;
   Embedding embedding;  // empty when AnalyzeOptions::embed is false
+};
+
+// An image's faces up to (not including) the embedding: what DetectAndAlign returns, ready for
+// EmbedFaces, possibly together with other images' faces.
+struct AlignedFaces {
+  std::vector<AnalyzedFace> faces;  // largest first, embeddings empty
+  std::vector<cv::Mat> aligned;     // the 112x112 BGR crop of faces[i], same order
 };
 
 // Milliseconds spent per stage since creation (for benchmarks and `bench pairs`).
@@ -58,10 +70,21 @@ class FaceAnalyzer {
   // Internal if a model fails to run.
   Result<std::vector<AnalyzedFace>> Analyze(const cv::Mat& bgr, const AnalyzeOptions& options = {});
 
+  // Analyze without the embedding stage: detect, landmarks, align, quality. Same errors as
+  // Analyze. Analyze(bgr, o) equals DetectAndAlign then EmbedFaces on that one image.
+  Result<AlignedFaces> DetectAndAlign(const cv::Mat& bgr, const AnalyzeOptions& options = {});
+
+  // Fills in the embeddings of every face of every image given, in forward passes of at most
+  // options.embed_batch faces (0 = all in one pass) taken across image boundaries; honours
+  // options.flip_augment. On error (Internal) the embeddings already written may be partial and
+  // must not be used.
+  Status EmbedFaces(std::span<AlignedFaces* const> images, const AnalyzeOptions& options);
+
   // The individual stages, exposed for tests and tools.
   Result<std::vector<ScoredBox>> Detect(const cv::Mat& bgr, const AnalyzeOptions& options);
   Result<std::array<Point2, 68>> Landmarks(const cv::Mat& bgr, const BoxF& box);
   cv::Mat Align(const cv::Mat& bgr, const FivePoints& points) const;
+  // One forward pass over all crops (plus their mirrors when flip_augment). Internal on failure.
   Result<std::vector<Embedding>> Embed(const std::vector<cv::Mat>& aligned, bool flip_augment);
 
   const StageTimes& times() const { return times_; }

@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 #include <set>
 
+#include "common/hash.h"
 #include "engine/engine.h"
 #include "engine/ingest.h"
 #include "engine/search.h"
@@ -121,6 +122,79 @@ TEST_F(PipelineTest, IngestDemoThenFindTheSamePersonInAnotherPhoto) {
   auto stats = engine_->catalog().Stats();
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->images, 6);
+}
+
+// Cross-image batched embedding on two workers stores what one worker embedding one face per
+// pass stores: the same images, the same faces, embeddings within 1e-5 cosine; a copy of a photo
+// queued alongside the original is still deduplicated by content hash, and progress counts every
+// item once.
+TEST_F(PipelineTest, BatchedPipelinedIngestStoresWhatThePerFacePathStores) {
+  const fs::path demo = *likeness::testing::DemoPhotoDir();
+  TempDir copies;
+  fs::copy_file(demo / "sample2.jpg", copies.path() / "copy-of-sample2.jpg");
+  auto files = EnumerateFiles({demo, copies.path()});
+  ASSERT_TRUE(files.ok());
+  ASSERT_EQ(files->size(), 7u);
+
+  EngineOptions options = engine_->options();
+  options.data_dir = dir_.path() / "reference";
+  auto reference = Engine::Open(options);
+  ASSERT_TRUE(reference.ok()) << reference.status().ToString();
+  SourceDeclaration d{.name = "demo",
+                      .legal_basis = "art6-1-e",
+                      .art9_condition = "art9-2-g",
+                      .jurisdiction = "de",
+                      .retain_until = "2030-01-01",
+                      .collector = "test"};
+  auto ref_source = DeclareSource((*reference)->catalog(), d);
+  ASSERT_TRUE(ref_source.ok());
+  auto one = Ingest(**reference, *ref_source, *files, {.jobs = 1, .embed_batch = 1});
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+
+  auto source = Declare("demo");
+  std::atomic<int> files_reported{0};
+  int64_t last_done = -1;
+  IngestOptions batched{.jobs = 2, .embed_batch = 4};
+  batched.on_file = [&](const std::string&, const Status& st) {
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    ++files_reported;
+  };
+  batched.on_progress = [&](const IngestProgress& p) {
+    EXPECT_GE(p.done, last_done);
+    last_done = p.done;
+  };
+  auto two = Ingest(*engine_, source, *files, batched);
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  EXPECT_EQ(files_reported.load(), 7);
+  EXPECT_EQ(last_done, 7);
+  for (const auto* s : {&one->totals, &two->totals}) {
+    EXPECT_EQ(s->images, 6);
+    EXPECT_EQ(s->skipped, 1);
+    EXPECT_EQ(s->errors, 0);
+  }
+  EXPECT_EQ(one->totals.faces, two->totals.faces);
+
+  for (int i = 1; i <= 6; ++i) {
+    auto bytes = imageio::ReadFileBytes(demo / ("sample" + std::to_string(i) + ".jpg"));
+    ASSERT_TRUE(bytes.ok());
+    const std::string hash = Sha256Hex(*bytes);
+    auto a = (*reference)->catalog().FindImageByHash(hash);
+    auto b = engine_->catalog().FindImageByHash(hash);
+    ASSERT_TRUE(a.ok() && b.ok() && *a && *b) << "sample" << i;
+    auto fa = (*reference)->catalog().GetFacesOfImage(**a, /*with_embedding=*/true);
+    auto fb = engine_->catalog().GetFacesOfImage(**b, /*with_embedding=*/true);
+    ASSERT_TRUE(fa.ok() && fb.ok());
+    ASSERT_EQ(fa->size(), fb->size()) << "sample" << i;
+    for (size_t f = 0; f < fa->size(); ++f) {
+      const auto& ea = (*fa)[f].embedding;
+      const auto& eb = (*fb)[f].embedding;
+      ASSERT_EQ(ea.size(), eb.size());
+      double dot = 0;
+      for (size_t k = 0; k < ea.size(); ++k) dot += static_cast<double>(ea[k]) * eb[k];
+      EXPECT_GE(dot, 1.0 - 1e-5) << "sample" << i << " face " << f;  // both unit length
+      EXPECT_FLOAT_EQ((*fa)[f].box.x1, (*fb)[f].box.x1);
+    }
+  }
 }
 
 TEST_F(PipelineTest, IndexIsRebuiltFromTheCatalogWhenMissingOrCorrupt) {
