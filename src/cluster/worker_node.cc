@@ -34,20 +34,8 @@ Result<ShardWrite> AnalyseImage(engine::Engine& engine, vision::FaceAnalyzer& an
   w.image.width = image.original_width;
   w.image.height = image.original_height;
   w.image.bytes = static_cast<int64_t>(bytes.size());
-  const float inv = static_cast<float>(1.0 / image.scale);
-  const std::string model_id = engine.embedding_model_id();
   for (auto& f : faces) {
-    catalog::FaceRecord row;
-    row.box = {f.box.x1 * inv, f.box.y1 * inv, f.box.x2 * inv, f.box.y2 * inv};
-    for (size_t i = 0; i < row.points.size(); ++i) {
-      row.points[i] = {f.points[i].x * inv, f.points[i].y * inv};
-    }
-    row.quality = f.quality;
-    row.quality.face_px *= inv;
-    row.searchable = f.quality.overall >= opt.quality_floor;
-    row.model_id = model_id;
-    row.embedding = std::move(f.embedding);
-    w.faces.push_back(std::move(row));
+    w.faces.push_back(engine.FaceRecordFor(std::move(f), image.scale));
   }
   return w;
 }

@@ -307,6 +307,21 @@ Status Engine::SaveIndex() {
   return Status::Ok();
 }
 
+catalog::FaceRecord Engine::FaceRecordFor(vision::AnalyzedFace&& f, double scale) const {
+  const float inv = static_cast<float>(1.0 / scale);
+  catalog::FaceRecord row;
+  row.box = {f.box.x1 * inv, f.box.y1 * inv, f.box.x2 * inv, f.box.y2 * inv};
+  for (size_t i = 0; i < row.points.size(); ++i) {
+    row.points[i] = {f.points[i].x * inv, f.points[i].y * inv};
+  }
+  row.quality = f.quality;
+  row.quality.face_px *= inv;
+  row.searchable = f.quality.overall >= options_.quality_floor;
+  row.model_id = embedding_model_id();
+  row.embedding = std::move(f.embedding);
+  return row;
+}
+
 Status Engine::IndexFaces(const std::vector<catalog::FaceRecord>& faces) {
   std::vector<int64_t> ids;
   std::vector<float> vectors;

@@ -93,6 +93,10 @@ class Engine {
   // commit whose faces are not yet in the index (a stale-looking-fresh file would hide them until
   // the next rebuild). Every ingest path stores through this.
   Status StoreImage(catalog::ImageRecord& image, std::vector<catalog::FaceRecord>& faces);
+  // The catalog record of a face the analyzer found in an image decoded at `scale` (see
+  // imageio::DecodedImage): box, points and face size mapped back to original pixels, this engine's
+  // model id, searchable when its quality reaches options().quality_floor. Moves the embedding.
+  catalog::FaceRecord FaceRecordFor(vision::AnalyzedFace&& face, double scale) const;
   // Adds searchable faces to the in-memory index (after the catalog committed them).
   Status IndexFaces(const std::vector<catalog::FaceRecord>& faces);
   // Removes faces from the index (after the catalog deleted them).

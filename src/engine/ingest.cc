@@ -151,24 +151,11 @@ Status PrepareOne(Engine& engine, vision::FaceAnalyzer& analyzer,
 // *stored_faces is set to the faces committed; *skipped when another worker stored the same bytes
 // first (content-hash dedup).
 Status CommitOne(Engine& engine, PreparedImage& image, int64_t* stored_faces, bool* skipped) {
-  const EngineOptions& opt = engine.options();
-  const float inv = static_cast<float>(1.0 / image.scale);
-  const std::string model_id = engine.embedding_model_id();
   std::vector<catalog::FaceRecord> rows;
   IngestPolicy* policy = engine.ingest_policy();
   for (auto& f : image.faces.faces) {
     if (policy && policy->DropFace(f.embedding)) continue;
-    catalog::FaceRecord row;
-    row.box = {f.box.x1 * inv, f.box.y1 * inv, f.box.x2 * inv, f.box.y2 * inv};
-    for (size_t i = 0; i < row.points.size(); ++i) {
-      row.points[i] = {f.points[i].x * inv, f.points[i].y * inv};
-    }
-    row.quality = f.quality;
-    row.quality.face_px *= inv;
-    row.searchable = f.quality.overall >= opt.quality_floor;
-    row.model_id = model_id;
-    row.embedding = std::move(f.embedding);
-    rows.push_back(std::move(row));
+    rows.push_back(engine.FaceRecordFor(std::move(f), image.scale));
   }
   Status added = engine.StoreImage(image.record, rows);
   if (added.code() == StatusCode::kAlreadyExists) {  // another worker stored the same bytes first

@@ -95,23 +95,11 @@ Result<UploadOutcome> IngestOne(engine::Engine& engine, vision::FaceAnalyzer& an
   record.width = image->original_width;
   record.height = image->original_height;
   record.bytes = static_cast<int64_t>(file.bytes.size());
-  const float inv = static_cast<float>(1.0 / image->scale);
-  const std::string model_id = engine.embedding_model_id();
   std::vector<catalog::FaceRecord> rows;
   engine::IngestPolicy* policy = engine.ingest_policy();
   for (auto& f : *faces) {
     if (policy && policy->DropFace(f.embedding)) continue;  // e.g. an opted-out person
-    catalog::FaceRecord row;
-    row.box = {f.box.x1 * inv, f.box.y1 * inv, f.box.x2 * inv, f.box.y2 * inv};
-    for (size_t i = 0; i < row.points.size(); ++i) {
-      row.points[i] = {f.points[i].x * inv, f.points[i].y * inv};
-    }
-    row.quality = f.quality;
-    row.quality.face_px *= inv;
-    row.searchable = f.quality.overall >= opt.quality_floor;
-    row.model_id = model_id;
-    row.embedding = std::move(f.embedding);
-    rows.push_back(std::move(row));
+    rows.push_back(engine.FaceRecordFor(std::move(f), image->scale));
   }
   Status added = engine.StoreImage(record, rows);
   if (!added.ok()) {
