@@ -11,27 +11,13 @@
 
 #include "engine/engine.h"
 #include "engine/ingest.h"
+#include "testing/random_face.h"
 #include "testing/test_env.h"
 
 namespace likeness::engine {
 namespace {
 
-catalog::FaceRecord RandomFace(std::mt19937& rng) {
-  std::normal_distribution<float> n(0.0f, 1.0f);
-  catalog::FaceRecord f;
-  f.box = {10, 10, 60, 60};
-  for (auto& p : f.points) p = {30, 30};
-  f.quality.overall = 0.9f;
-  f.searchable = true;
-  f.embedding.resize(kEmbeddingDim);
-  float norm = 0;
-  for (float& v : f.embedding) {
-    v = n(rng);
-    norm += v * v;
-  }
-  for (float& v : f.embedding) v /= std::sqrt(norm);
-  return f;
-}
+using likeness::testing::RandomFace;
 
 TEST(EngineStoreTest, SavesDuringStoresNeverStampAFaceMissingFromTheIndex) {
   ASSERT_TRUE(likeness::testing::ModelDir()) << "models missing: run scripts/setup";
