@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <fstream>
 #include <random>
 #include <system_error>
 #include <vector>
@@ -21,6 +22,12 @@ constexpr size_t kHashChunk = size_t{1} << 20;
 std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
 
 }  // namespace
+
+bool FileStartsWith(const std::filesystem::path& path, std::string_view magic) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(magic.size(), '\0');
+  return in.read(head.data(), static_cast<std::streamsize>(head.size())) && head == magic;
+}
 
 std::string RandomSuffix() {
   std::random_device device;

@@ -21,6 +21,8 @@ namespace likeness::index {
 std::string RandomSuffix();
 // fsync of a folder, so a rename into it is durable. IOError naming the folder.
 Status SyncDir(const std::filesystem::path& dir);
+// Whether the file's first bytes are `magic` (false when it cannot be read or is shorter).
+bool FileStartsWith(const std::filesystem::path& path, std::string_view magic);
 
 // Writes to a temporary file next to the target (mode 0600), hashing every byte. Commit appends the
 // digest, fsyncs, renames over the target and fsyncs the folder; destroying an uncommitted writer

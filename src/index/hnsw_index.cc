@@ -504,9 +504,7 @@ Result<std::unique_ptr<VectorIndex>> CreateHnswIndex(std::string_view factory, i
 }
 
 bool LooksLikeHnswFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string magic(kHnswMagic.size(), '\0');
-  return in.read(magic.data(), static_cast<std::streamsize>(magic.size())) && magic == kHnswMagic;
+  return FileStartsWith(path, kHnswMagic);
 }
 
 Result<LoadedIndex> LoadHnswIndex(const std::filesystem::path& path) {

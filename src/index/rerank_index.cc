@@ -528,9 +528,7 @@ Result<std::unique_ptr<VectorIndex>> CreateRerankIndex(std::string_view factory,
 }
 
 bool LooksLikeRerankFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string magic(kRerankMagic.size(), '\0');
-  return in.read(magic.data(), static_cast<std::streamsize>(magic.size())) && magic == kRerankMagic;
+  return FileStartsWith(path, kRerankMagic);
 }
 
 Result<LoadedIndex> LoadRerankIndex(const std::filesystem::path& path) {
