@@ -200,8 +200,6 @@ void RegisterClusterIngest(CLI::App* cluster, int* exit_code) {
       *exit_code = Fail(admin.status());
       return;
     }
-    // Refuse a declaration no shard would accept before queueing anything.
-    catalog::SourceRecord probe;
     if (a->source.collector.empty()) {
       const char* user = std::getenv("USER");
       a->source.collector = user ? user : "unknown";
@@ -210,6 +208,14 @@ void RegisterClusterIngest(CLI::App* cluster, int* exit_code) {
     if (a->source.location.empty() && !paths.empty()) {
       a->source.location = std::filesystem::absolute(paths[0]).lexically_normal().string();
     }
+    // Refuse a declaration no shard would accept before queueing anything (the shards would drop
+    // every image of it).
+    auto declared = engine::ValidateDeclaration(a->source);
+    if (!declared.ok()) {
+      *exit_code = Fail(declared.status());
+      return;
+    }
+    a->source = *declared;
     const auto start = std::chrono::steady_clock::now();
     auto queued = cluster::EnqueueIngest(
         *admin->nats, a->source, paths, governance::ResolveOperator(a->operator_id),

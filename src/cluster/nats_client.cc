@@ -47,14 +47,6 @@ uint64_t NatsMessage::stream_sequence() const {
   return seq;
 }
 
-uint64_t NatsMessage::delivery_count() const {
-  jsMsgMetaData* meta = nullptr;
-  if (natsMsg_GetMetaData(&meta, msg_) != NATS_OK) return 0;
-  const uint64_t n = meta->NumDelivered;
-  jsMsgMetaData_Destroy(meta);
-  return n;
-}
-
 Status NatsMessage::Ack(bool wait) {
   if (!wait) {
     natsStatus s = natsMsg_Ack(msg_, nullptr);
@@ -69,11 +61,6 @@ Status NatsMessage::Nak(std::chrono::milliseconds delay) {
   natsStatus s = delay.count() > 0 ? natsMsg_NakWithDelay(msg_, Millis(delay), nullptr)
                                    : natsMsg_Nak(msg_, nullptr);
   return s == NATS_OK ? Status::Ok() : NatsError(s, "refusing a message");
-}
-
-Status NatsMessage::InProgress() {
-  natsStatus s = natsMsg_InProgress(msg_, nullptr);
-  return s == NATS_OK ? Status::Ok() : NatsError(s, "extending a message's ack deadline");
 }
 
 Status NatsMessage::Terminate() {
@@ -207,17 +194,6 @@ Result<uint64_t> NatsConnection::PublishDurable(const std::string& subject, std:
   const uint64_t seq = ack->Sequence;
   jsPubAck_Destroy(ack);
   return seq;
-}
-
-Status NatsConnection::Publish(const std::string& subject, std::string_view data) {
-  natsStatus s =
-      natsConnection_Publish(nc_, subject.c_str(), data.data(), static_cast<int>(data.size()));
-  return s == NATS_OK ? Status::Ok() : NatsError(s, "publishing to " + subject);
-}
-
-Status NatsConnection::Flush(std::chrono::milliseconds timeout) {
-  natsStatus s = natsConnection_FlushTimeout(nc_, Millis(timeout));
-  return s == NATS_OK ? Status::Ok() : NatsError(s, "flushing the NATS connection");
 }
 
 Result<std::string> NatsConnection::Request(const std::string& subject, std::string_view data,

@@ -39,14 +39,10 @@ class NatsMessage {
   std::string_view subject() const;
   // The message's sequence number in its stream (0 when the metadata cannot be read).
   uint64_t stream_sequence() const;
-  // How many times the server delivered it (1 the first time).
-  uint64_t delivery_count() const;
   // Acknowledges; with `wait`, until the server confirmed the ack.
   Status Ack(bool wait = false);
   // Asks for redelivery after `delay`.
   Status Nak(std::chrono::milliseconds delay = std::chrono::milliseconds(0));
-  // Resets the server's ack timer (long work in progress).
-  Status InProgress();
   // Never redeliver (the message can not be processed).
   Status Terminate();
 
@@ -94,9 +90,6 @@ class NatsConnection {
   // re-publish within the stream's duplicate window.
   Result<uint64_t> PublishDurable(const std::string& subject, std::string_view data,
                                   const std::string& msg_id = "");
-  // Core NATS publish (no persistence).
-  Status Publish(const std::string& subject, std::string_view data);
-  Status Flush(std::chrono::milliseconds timeout);
 
   // One request, one reply. IOError on timeout or when nobody is subscribed.
   Result<std::string> Request(const std::string& subject, std::string_view data,

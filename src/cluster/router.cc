@@ -169,7 +169,7 @@ Result<std::string> SendErasure(NatsConnection& nats, const ShardMap& map, Shard
   json asked = {{"request_id", write.request_id},
                 {"op", write.op == ShardWrite::Op::kOptOut ? "optout" : "erase"},
                 {"kind", write.kind},
-                {"value", write.op == ShardWrite::Op::kOptOut ? write.value : write.value},
+                {"value", write.value},
                 {"shards", map.shards},
                 {"replicas", map.replicas},
                 {"operator", write.why.operator_id},

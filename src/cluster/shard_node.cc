@@ -29,9 +29,9 @@ std::string Now() { return privacy::FormatUtc(std::chrono::system_clock::now());
 
 class ShardReplica {
  public:
-  ShardReplica(const ShardNodeOptions& o, NatsConnection& nats, engine::Engine& engine,
+  ShardReplica(const ShardNodeOptions& o, int shards, NatsConnection& nats, engine::Engine& engine,
                governance::Governance& gov)
-      : o_(o), nats_(nats), engine_(engine), gov_(gov) {}
+      : o_(o), shards_(shards), nats_(nats), engine_(engine), gov_(gov) {}
 
   void Log(const std::string& line) {
     if (o_.log)
@@ -259,11 +259,9 @@ class ShardReplica {
     return Status::Ok();
   }
 
- public:
-  int shards_ = 1;
-
  private:
   const ShardNodeOptions& o_;
+  const int shards_;
   NatsConnection& nats_;
   engine::Engine& engine_;
   governance::Governance& gov_;
@@ -287,8 +285,7 @@ Status RunShardNode(const ShardNodeOptions& o) {
   }
   ASSIGN_OR_RETURN(auto engine, engine::Engine::Open(o.engine));
   ASSIGN_OR_RETURN(auto gov, governance::Governance::Open(*engine, name));
-  ShardReplica replica(o, *nats, *engine, *gov);
-  replica.shards_ = map.shards;
+  ShardReplica replica(o, map.shards, *nats, *engine, *gov);
   ASSIGN_OR_RETURN(auto log,
                    PullConsumer::Bind(*nats, ShardStream(o.shard), ShardLogSubject(o.shard),
                                       ReplicaDurable(o.replica), std::chrono::seconds(30)));

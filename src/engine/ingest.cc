@@ -14,7 +14,7 @@
 namespace likeness::engine {
 namespace fs = std::filesystem;
 
-Result<catalog::SourceRecord> DeclareSource(catalog::Catalog& catalog, SourceDeclaration d) {
+Result<SourceDeclaration> ValidateDeclaration(SourceDeclaration d) {
   if (d.name.empty()) return Status::InvalidArgument("a source name is required (--source)");
   if (d.legal_basis.empty()) {
     return Status::InvalidArgument("a legal basis is required (--basis, e.g. art6-1-e,art9-2-g)");
@@ -40,7 +40,11 @@ Result<catalog::SourceRecord> DeclareSource(catalog::Catalog& catalog, SourceDec
     auto date = privacy::ParseDate(d.retain_until);
     if (!date.ok()) return date.status();
   }
+  return d;
+}
 
+Result<catalog::SourceRecord> DeclareSource(catalog::Catalog& catalog, SourceDeclaration raw) {
+  ASSIGN_OR_RETURN(SourceDeclaration d, ValidateDeclaration(std::move(raw)));
   auto existing = catalog.GetSourceByName(d.name);
   if (existing.ok()) {
     const auto& s = *existing;

@@ -32,7 +32,12 @@ struct SourceDeclaration {
   std::string tenant;  // the owning organisation; empty = catalog::kDefaultTenant
 };
 
-// Validates the declaration (basis, condition, country, date) and returns the stored source:
+// Checks a declaration without a catalog: name, GDPR Art. 6(1) basis and Art. 9(2) condition
+// (either in legal_basis as "art6-1-e,art9-2-g" or apart), country, retention date; returns it
+// normalised. InvalidArgument names what is missing or wrong.
+Result<SourceDeclaration> ValidateDeclaration(SourceDeclaration declaration);
+
+// Validates the declaration (ValidateDeclaration) and returns the stored source:
 // created if new; if a source of that name exists its basis, condition and jurisdiction must match
 // (FailedPrecondition otherwise: a source's legal footing is not changed by a later ingest), and so
 // must its tenant (FailedPrecondition: one organisation never adds to another's source).

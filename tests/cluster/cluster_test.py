@@ -79,6 +79,12 @@ def run(a, c, demo, root):
     c.wait_serving(timeout=180)
     print('cluster up: 2 shards x 2 replicas, 2 workers', flush=True)
 
+    # A declaration no shard would accept is refused before anything is queued.
+    r = c.cli('cluster', 'ingest', images, '--nats', c.url, '--source', 'bad', '--basis', 'art6-1-e',
+              '--jurisdiction', 'DE', check=False)
+    check(r.returncode == 3 and 'Art. 9(2)' in r.stderr and c.status()['jobs_pending'] == 0,
+          f'cluster ingest without an Art. 9 condition is refused, nothing queued (exit {r.returncode})')
+
     # ---- 1. ingest; kill -9 a worker mid-ingest ----
     t0 = time.time()
     c.cli('cluster', 'ingest', images, '--nats', c.url, '--source', 'cluster-test',
