@@ -71,6 +71,9 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       ->required();
   cmd->add_option("--retain-until", args->source.retain_until, "retention limit, YYYY-MM-DD");
   cmd->add_option("--collector", args->source.collector, "who collected the photos");
+  cmd->add_option("--public-description", args->source.public_description,
+                  "what the organisation publishes about this source (shown to the public "
+                  "self-check; set when the source is first declared)");
   cmd->add_option("--tenant", args->source.tenant,
                   "the organisation that owns a new source (default: default; see `likeness "
                   "tenant`)");

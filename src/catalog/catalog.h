@@ -51,7 +51,11 @@ struct SourceRecord {
   std::string retain_until;    // ISO date YYYY-MM-DD or empty (no limit set on the source)
   std::string created_at;      // ISO 8601 UTC, set by the catalog
   std::string tenant;          // the organisation that owns it; empty on create = kDefaultTenant
+  // What the organisation publishes about the source (shown to the public self-check); may be
+  // empty. At most kMaxPublicDescription characters.
+  std::string public_description;
 };
+inline constexpr size_t kMaxPublicDescription = 500;
 
 struct ImageRecord {
   int64_t id = 0;

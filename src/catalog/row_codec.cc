@@ -12,7 +12,7 @@ namespace {
 constexpr std::array<std::string_view, kSourceColumnCount> kSourceNames = {
     "id",           "name",        "kind",           "location",
     "collector",    "legal_basis", "art9_condition", "jurisdiction",
-    "retain_until", "created_at",  "tenant"};
+    "retain_until", "created_at",  "tenant",         "public_description"};
 constexpr std::array<std::string_view, 8> kBatchNames = {
     "id", "source_id", "started_at", "finished_at", "images", "faces", "errors", "skipped"};
 constexpr std::array<std::string_view, kImageColumnCount> kImageNames = {
@@ -104,6 +104,7 @@ Result<SourceRecord> ReadSource(const sqlite::Statement& stmt, int first) {
   s.retain_until = stmt.ColumnText(c++);
   s.created_at = stmt.ColumnText(c++);
   s.tenant = stmt.ColumnText(c++);
+  s.public_description = stmt.ColumnText(c++);
   return s;
 }
 
@@ -188,7 +189,8 @@ Result<FaceRecord> ReadFace(const sqlite::Statement& stmt, int first, bool with_
 
 std::string_view SourceInsertSql() {
   return "INSERT INTO sources (name, kind, location, collector, legal_basis, art9_condition, "
-         "jurisdiction, retain_until, created_at, tenant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+         "jurisdiction, retain_until, created_at, tenant, public_description) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 }
 
 std::string_view ImageInsertSql() {
@@ -213,7 +215,9 @@ Status BindSource(sqlite::Statement& stmt, const SourceRecord& source,
   RETURN_IF_ERROR(stmt.BindText(7, source.jurisdiction));
   RETURN_IF_ERROR(stmt.BindTextOrNull(8, source.retain_until));
   RETURN_IF_ERROR(stmt.BindText(9, created_at));
-  return stmt.BindText(10, source.tenant.empty() ? std::string(kDefaultTenant) : source.tenant);
+  RETURN_IF_ERROR(
+      stmt.BindText(10, source.tenant.empty() ? std::string(kDefaultTenant) : source.tenant));
+  return stmt.BindText(11, source.public_description);
 }
 
 Status BindImage(sqlite::Statement& stmt, const ImageRecord& image, std::string_view ingested_at) {

@@ -21,7 +21,7 @@ std::string ImageColumns(std::string_view alias = {});
 // sealed), embedding_sealed (NULL when plaintext) and the source id of the face's image.
 std::string FaceColumns(std::string_view alias, bool with_embedding);
 
-inline constexpr int kSourceColumnCount = 11;
+inline constexpr int kSourceColumnCount = 12;
 inline constexpr int kImageColumnCount = 10;
 inline constexpr int kFaceColumnCountWithoutEmbedding = 16;
 

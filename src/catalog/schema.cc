@@ -141,10 +141,15 @@ CREATE INDEX source_shares_tenant ON source_shares (tenant);
 // Existing rows stay plaintext until the catalog is next opened with a codec, which seals them.
 constexpr std::string_view kV3 = "ALTER TABLE faces ADD COLUMN embedding_sealed BLOB;";
 
+// Version 4: what the organisation publishes about a source, for the public self-check (issue 11).
+constexpr std::string_view kV4 =
+    "ALTER TABLE sources ADD COLUMN public_description TEXT NOT NULL DEFAULT '';";
+
 constexpr Migration kMigrations[] = {
     {1, "sources, batches, images, faces, ingest_errors, meta", kV1},
     {2, "tenants: sources.tenant, tenants, source_shares", kV2},
     {3, "faces.embedding_sealed (embeddings encrypted at rest)", kV3},
+    {4, "sources.public_description (what the public self-check shows)", kV4},
 };
 
 }  // namespace

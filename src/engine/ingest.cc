@@ -40,6 +40,10 @@ Result<SourceDeclaration> ValidateDeclaration(SourceDeclaration d) {
     auto date = privacy::ParseDate(d.retain_until);
     if (!date.ok()) return date.status();
   }
+  if (d.public_description.size() > catalog::kMaxPublicDescription) {
+    return Status::InvalidArgument("a public description is at most " +
+                                   std::to_string(catalog::kMaxPublicDescription) + " characters");
+  }
   return d;
 }
 
@@ -72,6 +76,7 @@ Result<catalog::SourceRecord> DeclareSource(catalog::Catalog& catalog, SourceDec
   record.jurisdiction = d.jurisdiction;
   record.retain_until = d.retain_until;
   record.tenant = d.tenant;
+  record.public_description = d.public_description;
   return catalog.CreateSource(record);
 }
 

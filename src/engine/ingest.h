@@ -30,6 +30,9 @@ struct SourceDeclaration {
   catalog::SourceKind kind = catalog::SourceKind::kFolder;
   std::string location;
   std::string tenant;  // the owning organisation; empty = catalog::kDefaultTenant
+  // What the organisation publishes about the source (the public self-check shows it); optional,
+  // at most catalog::kMaxPublicDescription characters.
+  std::string public_description;
 };
 
 // Checks a declaration without a catalog: name, GDPR Art. 6(1) basis and Art. 9(2) condition

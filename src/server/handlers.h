@@ -55,6 +55,9 @@ Result<Reply> HandleSelfCheckChallenge(Services& s, const Call& call);
 Result<Reply> HandleSelfCheckSubmit(Services& s, const Call& call);
 Result<Reply> HandleSelfCheckRequest(Services& s, const Call& call);
 Result<Reply> HandleSelfCheckPage(Services& s, const Call& call);
+// handlers_selfcheck_officer.cc
+Result<Reply> HandleListSelfCheckRequests(Services& s, const Call& call);
+Result<Reply> HandleReleaseSelfCheckReport(Services& s, const Call& call);
 
 // handlers_web.cc
 Result<Reply> HandleWebIndex(Services& s, const Call& call);

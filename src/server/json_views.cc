@@ -28,7 +28,8 @@ nlohmann::json SourceJson(const catalog::SourceRecord& s) {
           {"jurisdiction", s.jurisdiction},
           {"retain_until", s.retain_until},
           {"created_at", s.created_at},
-          {"tenant", s.tenant}};
+          {"tenant", s.tenant},
+          {"public_description", s.public_description}};
 }
 
 nlohmann::json MatchJson(const engine::Match& m) {

@@ -69,6 +69,10 @@ Router BuildRouter() {
   add("POST", "/api/v1/selfcheck/submit", kRoles, selfcheck, HandleSelfCheckSubmit);
   add("POST", "/api/v1/selfcheck/requests", kRoles, selfcheck, HandleSelfCheckRequest);
   add("GET", "/selfcheck", kPublic, {}, HandleSelfCheckPage, /*in_api=*/false);
+  // The privacy officer: the kiosk's requests, and the full report released for a reference.
+  add("GET", "/api/v1/selfcheck/requests", kRoles, privacy, HandleListSelfCheckRequests);
+  add("POST", "/api/v1/selfcheck/requests/{ref}/release", kRoles, privacy,
+      HandleReleaseSelfCheckReport);
 
   // The web app (public files; it asks for a key and sends it with every API call).
   add("GET", "/", kPublic, {}, HandleWebIndex, /*in_api=*/false);
