@@ -15,7 +15,8 @@
 // Hardened (LivenessThresholds::hardened, the default; issue 11, governance/still_sequence.h):
 //  - the face boxes form one continuous track (no jumps between frames);
 //  - not every frame is a global 2D warp (shift, scale, rotation, perspective, mirror) of the
-//    first, outside the eye band: a still photo moved about, or with its eyes painted shut;
+//    first, its eyes alike up to brightness: a still photo moved about, or with its eyes painted
+//    darker (a "blink");
 //  - no frame is a mirror image of the first (a mirrored still flips the pose model's yaw);
 //  - turn: the frames that make the sweep are not a warp of each other (a perspective "turn").
 // The thresholds were measured on the dev set and demo photos: docs/PRIVACY.md, "Self-check

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
+#include <tuple>
+#include <utility>
 
 namespace likeness::governance {
 namespace {
@@ -13,6 +15,9 @@ namespace {
 constexpr int kEyeBandTop = 21;
 constexpr int kEyeBandBottom = 39;
 constexpr int kBorder = 4;  // a warp moves pixels in from outside the patch at its edges
+// The eyes themselves (lids, irises), compared after the warp: a blink changes them, paint over a
+// photo only darkens them. Centred on the aligned crop's eye positions (x 21.9 and 42.0 of 64).
+const cv::Rect kEyes[2] = {cv::Rect(15, 25, 14, 9), cv::Rect(35, 25, 14, 9)};
 
 cv::Mat ComparisonMask() {
   cv::Mat mask(kFacePatchSize, kFacePatchSize, CV_8U, cv::Scalar(0));
@@ -22,16 +27,35 @@ cv::Mat ComparisonMask() {
   return mask;
 }
 
-// ECC correlation after fitting a homography from `a` onto `b`; -1 when it does not converge.
-float EccCorrelation(const cv::Mat& a, const cv::Mat& b, const cv::Mat& mask) {
+// Zero-mean normalised cross-correlation of two equal-size CV_32F regions (0 when flat).
+float Ncc(const cv::Mat& a, const cv::Mat& b) {
+  cv::Scalar ma, sa, mb, sb;
+  cv::meanStdDev(a, ma, sa);
+  cv::meanStdDev(b, mb, sb);
+  if (sa[0] < 1e-6 || sb[0] < 1e-6) return 0;
+  cv::Mat za = a - ma[0], zb = b - mb[0];
+  return static_cast<float>(za.dot(zb) / (a.total() * sa[0] * sb[0]));
+}
+
+// ECC correlation outside the eye band after fitting a homography from `a` onto `b`, and the
+// eye bands' NCC after that warp; {-1, -1} when ECC does not converge.
+std::pair<float, float> EccCorrelation(const cv::Mat& a, const cv::Mat& b, const cv::Mat& mask) {
   cv::Mat warp = cv::Mat::eye(3, 3, CV_32F);
+  float outside = -1;
   try {
-    return static_cast<float>(cv::findTransformECC(
+    outside = static_cast<float>(cv::findTransformECC(
         a, b, warp, cv::MOTION_HOMOGRAPHY,
         cv::TermCriteria(cv::TermCriteria::COUNT + cv::TermCriteria::EPS, 60, 1e-5), mask, 3));
   } catch (const cv::Exception&) {
-    return -1.0f;  // no warp relates them (ECC diverged): certainly not one still
+    return {-1.0f, -1.0f};  // no warp relates them (ECC diverged): certainly not one still
   }
+  cv::Mat aligned;
+  cv::warpPerspective(b, aligned, warp, a.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                      cv::BORDER_REPLICATE);
+  cv::Mat ea, eb;
+  cv::hconcat(a(kEyes[0]), a(kEyes[1]), ea);
+  cv::hconcat(aligned(kEyes[0]), aligned(kEyes[1]), eb);
+  return {outside, Ncc(ea, eb)};
 }
 
 }  // namespace
@@ -53,10 +77,10 @@ WarpMatch MatchAsWarp(const cv::Mat& a, const cv::Mat& b) {
   WarpMatch m;
   if (a.empty() || b.empty() || a.size() != b.size()) return m;
   static const cv::Mat mask = ComparisonMask();
-  m.direct = EccCorrelation(a, b, mask);
+  std::tie(m.direct, m.direct_eyes) = EccCorrelation(a, b, mask);
   cv::Mat flipped;
   cv::flip(b, flipped, 1);
-  m.mirrored = EccCorrelation(a, flipped, mask);
+  std::tie(m.mirrored, m.mirrored_eyes) = EccCorrelation(a, flipped, mask);
   return m;
 }
 

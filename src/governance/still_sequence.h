@@ -4,8 +4,11 @@
 //    (FacePatchOf), which already undoes a shift, a scale and an in-plane rotation of the photo;
 //  - MatchAsWarp then asks whether one patch is a global 2D warp (a homography: perspective turn,
 //    keystone, residual scale) of the other, directly or mirrored, by fitting the warp with
-//    OpenCV's ECC and reporting the correlation left after it (1 = identical). The eye band is left
-//    out, so a darkened eye band painted onto a still ("blink") does not make it look different;
+//    OpenCV's ECC outside the eye band and reporting the correlation left after it (1 =
+//    identical); and, separately, how well the eye band itself then matches up to brightness and
+//    contrast (normalised cross-correlation). Eyes painted darker on a still ("blink") still match
+//    there; a real blink does not (the lid covers the iris), while the rest of a face held still
+//    may match as well as a photo's;
 //  - ContinuousTrack checks that the face moves like one face in front of one camera (no jumps).
 // Pure functions of their inputs; thread safe.
 #pragma once
@@ -24,12 +27,19 @@ inline constexpr int kFacePatchSize = 64;  // patches are kFacePatchSize x kFace
 cv::Mat FacePatchOf(const cv::Mat& aligned_bgr);
 
 struct WarpMatch {
-  float direct = -1;    // correlation after the best warp of b onto a; -1 when no warp fits
-  float mirrored = -1;  // the same for b mirrored left-right
-  float best() const { return direct > mirrored ? direct : mirrored; }
+  float direct = -1;         // correlation outside the eye band after the best warp of b onto a;
+                             // -1 when no warp fits
+  float direct_eyes = -1;    // normalised cross-correlation of the eye bands after that warp
+  float mirrored = -1;       // the same for b mirrored left-right
+  float mirrored_eyes = -1;  // ...
+  // How much b is a copy of a (the whole face, eyes included): the lower of the two measures, for
+  // the better of direct and mirrored.
+  float Direct() const { return direct < direct_eyes ? direct : direct_eyes; }
+  float Mirrored() const { return mirrored < mirrored_eyes ? mirrored : mirrored_eyes; }
+  float best() const { return Direct() > Mirrored() ? Direct() : Mirrored(); }
 };
 
-// How well patch `b` is explained as one global 2D warp of patch `a`, outside the eye band.
+// How well patch `b` is explained as one global 2D warp of patch `a` (see above).
 WarpMatch MatchAsWarp(const cv::Mat& a, const cv::Mat& b);
 
 // True when consecutive face boxes overlap like one face tracked at the page's frame rate: the

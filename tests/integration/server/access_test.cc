@@ -220,6 +220,15 @@ std::vector<Case> Matrix(int64_t source_id, int64_t image_id, int64_t face_id,
                        "application/json");
        },
        409},
+      {"GET", "/api/v1/selfcheck/requests", {kAdmin, kPrivacy}, get("/api/v1/selfcheck/requests")},
+      {"POST",
+       "/api/v1/selfcheck/requests/{ref}/release",
+       {kAdmin, kPrivacy},
+       [](httplib::Client& c, const httplib::Headers& h, Role) {
+         return c.Post("/api/v1/selfcheck/requests/sc-0000000000000000/release", h,
+                       JustifiedJson(nlohmann::json::object()).dump(), "application/json");
+       },
+       404},
       {"GET", "/selfcheck", {}, get("/selfcheck")},
       {"GET", "/", {}, get("/")},
       {"GET", "/app/{file}", {}, get("/app/index.html")},

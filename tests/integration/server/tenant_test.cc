@@ -306,6 +306,13 @@ TEST_F(TenantTest, EveryRouteKeepsTenantsApart) {
       {"POST /api/v1/selfcheck/requests",
        {{post_json("/api/v1/selfcheck/requests", {{"receipt", "not-issued"}, {"kind", "erasure"}}),
          409}}},
+      // The privacy officer's list of kiosk requests is the tenant's own (read from the audit
+      // chain by tenant); a reference releases nothing outside it.
+      {"GET /api/v1/selfcheck/requests", {{get("/api/v1/selfcheck/requests"), 200}}},
+      {"POST /api/v1/selfcheck/requests/{ref}/release",
+       {{post_json("/api/v1/selfcheck/requests/sc-0000000000000000/release",
+                   {{"purpose", "tenant test"}, {"legal_basis", "art6-1-c"}, {"case_ref", "T-1"}}),
+         404}}},
   };
 
   const Router router = BuildRouter();

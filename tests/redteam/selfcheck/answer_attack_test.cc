@@ -107,7 +107,13 @@ TEST_F(SelfCheckAnswerAttack, EveryFailureAnswersTheSameBodyWithoutAnyScore) {
       {"painted blink", Attack(Attack::kEyeBand)},
       {"perspective turn", Attack(Attack::kPerspectiveTurn)}};
   std::vector<std::string> people;  // different people: a "not the same face" failure
-  for (int i : {2, 3, 4, 5, 6}) people.push_back(ReadFile(DemoPhoto(i)));
+  for (int i : {2, 3, 4, 5, 6}) {
+    const std::string photo = ReadFile(DemoPhoto(i));
+    cv::Mat img = cv::imdecode(std::vector<uint8_t>(photo.begin(), photo.end()), cv::IMREAD_COLOR);
+    cv::Mat small;  // under the 1 MP limit, which is tested on its own
+    cv::resize(img, small, cv::Size(640, 640 * img.rows / img.cols), 0, 0, cv::INTER_AREA);
+    people.push_back(Bytes(redteam::Jpeg(small)));
+  }
   attempts.push_back({"different people", people});
   attempts.push_back({"replay", people});
   cv::Mat blank(480, 640, CV_8UC3, cv::Scalar(90, 90, 90));
@@ -182,7 +188,8 @@ TEST_F(SelfCheckAnswerAttack, EveryAttemptIsAuditedUnderTheKiosksTenantWithTheCa
   ASSERT_TRUE(audit);
   ASSERT_EQ(audit->status, 200) << audit->body;
   bool found = false;
-  for (const auto& e : Json(audit)["entries"]) {
+  const nlohmann::json entries = Json(audit)["entries"];
+  for (const auto& e : entries) {
     if (e["case_ref"] != reference) continue;
     found = true;
     const auto d = e["details"].is_string() ? nlohmann::json::parse(e["details"].get<std::string>())
@@ -270,7 +277,8 @@ TEST_F(SelfCheckAnswerAttack, APassedRemoteCheckRevealsOnlyHeldAndPublishedSourc
   ASSERT_TRUE(list);
   ASSERT_EQ(list->status, 200) << list->body;
   bool listed = false;
-  for (const auto& q : Json(list)["requests"]) {
+  const nlohmann::json requests = Json(list)["requests"];
+  for (const auto& q : requests) {
     if (q["reference"] != reference) continue;
     listed = true;
     EXPECT_EQ(q["outcome"], "passed");

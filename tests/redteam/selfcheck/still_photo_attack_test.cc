@@ -6,7 +6,9 @@
 // printed, so a regression in the hardening shows up as a number as well as a failure.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <iostream>
+#include <map>
 
 #include "attack_frames.h"
 #include "governance/selfcheck_liveness.h"
@@ -36,6 +38,7 @@ TEST(StillPhotoAttack, NoStillSequenceOfAnyFacePassesAnyChallenge) {
   governance::LivenessThresholds soft;
   soft.hardened = false;
   int sequences = 0, passed_without_hardening = 0;
+  std::map<std::string, std::pair<float, float>> corr;  // attack -> lowest, highest warp corr
   for (const Still& s : stills) {
     for (Attack attack : kAllAttacks) {
       std::vector<governance::FrameMeasure> measured;
@@ -48,6 +51,11 @@ TEST(StillPhotoAttack, NoStillSequenceOfAnyFacePassesAnyChallenge) {
       for (auto kind : {governance::ChallengeKind::kTurnLeft, governance::ChallengeKind::kTurnRight,
                         governance::ChallengeKind::kBlink}) {
         const auto v = governance::DecideChallenge(measured, kind);
+        if (kind == governance::ChallengeKind::kBlink && v.max_warp_corr != 0) {
+          auto [it, fresh] = corr.try_emplace(AttackName(attack), v.max_warp_corr, v.max_warp_corr);
+          it->second.first = std::min(it->second.first, v.max_warp_corr);
+          it->second.second = std::max(it->second.second, v.max_warp_corr);
+        }
         EXPECT_FALSE(v.live) << s.name << " " << AttackName(attack) << " passed "
                              << governance::ChallengeName(kind);
         if (governance::DecideChallenge(measured, kind, soft).live) {
@@ -61,6 +69,10 @@ TEST(StillPhotoAttack, NoStillSequenceOfAnyFacePassesAnyChallenge) {
   std::cout << stills.size() << " faces, " << sequences << " still sequences x 3 challenges: 0 "
             << "passed; without the still-photo hardening " << passed_without_hardening
             << " would have\n";
+  for (const auto& [name, range] : corr) {
+    std::cout << "  " << name << ": every-frame warp correlation " << range.first << " .. "
+              << range.second << "\n";
+  }
 }
 
 }  // namespace
