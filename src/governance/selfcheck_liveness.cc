@@ -76,7 +76,7 @@ std::string StillReason(const std::vector<FrameMeasure>& frames, const LivenessT
   float lowest = 1.0f;
   for (size_t i = 1; i < frames.size(); ++i) {
     const WarpMatch m = MatchAsWarp(frames[0].patch, frames[i].patch);
-    if (m.Mirrored() >= t.warp_corr && m.Mirrored() > m.Direct() + t.mirror_margin) {
+    if (m.mirrored >= t.warp_corr && m.mirrored > m.direct + t.mirror_margin) {
       return "frame " + std::to_string(i + 1) + " is a mirror image of the first";
     }
     lowest = std::min(lowest, m.best());

@@ -15,8 +15,7 @@
 // Hardened (LivenessThresholds::hardened, the default; issue 11, governance/still_sequence.h):
 //  - the face boxes form one continuous track (no jumps between frames);
 //  - not every frame is a global 2D warp (shift, scale, rotation, perspective, mirror) of the
-//    first, its eyes alike up to brightness: a still photo moved about, or with its eyes painted
-//    darker (a "blink");
+//    first, outside the eye band: a still photo moved about, or with its eyes painted shut;
 //  - no frame is a mirror image of the first (a mirrored still flips the pose model's yaw);
 //  - turn: the frames that make the sweep are not a warp of each other (a perspective "turn").
 // The thresholds were measured on the dev set and demo photos: docs/PRIVACY.md, "Self-check
@@ -59,7 +58,7 @@ struct LivenessThresholds {
   bool hardened = true;
   // MatchAsWarp correlation at or above which one face patch counts as a warp of another
   // (measured: docs/PRIVACY.md, "Public self-check: threat model").
-  float warp_corr = 0.95f;
+  float warp_corr = 0.99f;
   // A frame counts as mirrored when its mirror image matches by at least this much more.
   float mirror_margin = 0.02f;
 };

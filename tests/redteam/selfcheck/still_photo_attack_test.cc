@@ -7,11 +7,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <map>
 
 #include "attack_frames.h"
 #include "governance/selfcheck_liveness.h"
+#include "governance/still_sequence.h"
 #include "testing/test_env.h"
 
 namespace likeness::redteam {
@@ -41,6 +44,11 @@ TEST(StillPhotoAttack, NoStillSequenceOfAnyFacePassesAnyChallenge) {
   std::map<std::string, std::pair<float, float>> corr;  // attack -> lowest, highest warp corr
   for (const Still& s : stills) {
     for (Attack attack : kAllAttacks) {
+      // LIKENESS_ATTACKS=eye-band,mirror runs only those (for quick iteration).
+      if (const char* only = std::getenv("LIKENESS_ATTACKS");
+          only && !std::strstr(only, AttackName(attack))) {
+        continue;
+      }
       std::vector<governance::FrameMeasure> measured;
       for (const auto& jpeg : AttackSequence(s, attack)) {
         auto m = governance::MeasureFrame(**eng, **analyzer, **models, jpeg);
@@ -58,6 +66,13 @@ TEST(StillPhotoAttack, NoStillSequenceOfAnyFacePassesAnyChallenge) {
         }
         EXPECT_FALSE(v.live) << s.name << " " << AttackName(attack) << " passed "
                              << governance::ChallengeName(kind);
+        if (v.live || std::getenv("LIKENESS_PRINT_MEASUREMENTS")) {
+          for (size_t i = 1; i < measured.size(); ++i) {
+            const auto m = governance::MatchAsWarp(measured[0].patch, measured[i].patch);
+            std::cout << "    " << s.name << " " << AttackName(attack) << " frame " << i + 1
+                      << ": outside " << m.direct << " eyes " << m.direct_eyes << "\n";
+          }
+        }
         if (governance::DecideChallenge(measured, kind, soft).live) {
           ++passed_without_hardening;
           std::cout << "  caught only by the hardening: " << s.name << " " << AttackName(attack)

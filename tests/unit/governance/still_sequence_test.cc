@@ -11,6 +11,8 @@
 namespace likeness::governance {
 namespace {
 
+constexpr float kWarp = 0.99f;  // LivenessThresholds::warp_corr
+
 // Smooth random texture (a stand-in for a face patch), CV_32F in 0..1.
 cv::Mat Texture(uint32_t seed) {
   std::mt19937 rng(seed);
@@ -37,20 +39,20 @@ cv::Mat Warped(const cv::Mat& p, float keystone) {
 
 TEST(StillSequence, AWarpOrMirrorOfOnePatchIsRecognised) {
   const cv::Mat a = Texture(1);
-  EXPECT_GE(MatchAsWarp(a, Warped(a, 3)).direct, 0.95f);
+  EXPECT_GE(MatchAsWarp(a, Warped(a, 3)).direct, kWarp);
   cv::Mat mirrored;
   cv::flip(a, mirrored, 1);
   const WarpMatch m = MatchAsWarp(a, mirrored);
-  EXPECT_GE(m.mirrored, 0.95f);
+  EXPECT_GE(m.mirrored, kWarp);
   EXPECT_GT(m.mirrored, m.direct);
-  EXPECT_LT(MatchAsWarp(a, Texture(2)).best(), 0.95f);
+  EXPECT_LT(MatchAsWarp(a, Texture(2)).best(), kWarp);
 }
 
 TEST(StillSequence, APaintedEyeBandDoesNotHideAStill) {
   const cv::Mat a = Texture(3);
   cv::Mat painted = a.clone();
   painted.rowRange(24, 36) *= 0.3;
-  EXPECT_GE(MatchAsWarp(a, painted).direct, 0.95f);
+  EXPECT_GE(MatchAsWarp(a, painted).direct, kWarp);
 }
 
 TEST(StillSequence, AJumpingFaceIsNotOneTrack) {
