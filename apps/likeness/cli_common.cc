@@ -108,9 +108,11 @@ nlohmann::json ToJson(const catalog::SourceRecord& s) {
           {"tenant", s.tenant}};
 }
 
-nlohmann::json ToJson(const engine::Match& m) {
+namespace {
+// The fields every match has (a video face adds its own, below).
+nlohmann::json PhotoMatchJson(const engine::Match& m) {
   const auto& f = m.face;
-  nlohmann::json j = {{"face_id", f.face.id},
+  return {{"face_id", f.face.id},
           {"score", m.score},
           {"score_cosine", m.cosine},
           {"match", m.is_match},
@@ -124,6 +126,12 @@ nlohmann::json ToJson(const engine::Match& m) {
           {"art9_condition", f.source.art9_condition},
           {"jurisdiction", f.source.jurisdiction},
           {"retain_until", f.source.retain_until}};
+}
+}  // namespace
+
+nlohmann::json ToJson(const engine::Match& m) {
+  nlohmann::json j = PhotoMatchJson(m);
+  const auto& f = m.face;
   j["media"] = f.image.is_video() ? "video" : "photo";
   if (f.image.is_video()) {
     j["image_format"] = f.image.format;

@@ -62,7 +62,8 @@ void PrintProgress(const engine::IngestProgress& p, bool tty, double* last_print
 }  // namespace
 
 void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
-  auto* cmd = app.add_subcommand("ingest", "ingest photos and recorded videos from a declared source");
+  auto* cmd =
+      app.add_subcommand("ingest", "ingest photos and recorded videos from a declared source");
   struct Args {
     std::vector<std::string> paths;
     engine::SourceDeclaration source;

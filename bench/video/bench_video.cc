@@ -11,6 +11,7 @@
 //     Ingests an M-minute video (default 10) and samples the resident set as it goes: RSS at 10 %,
 //     50 % and 100 % of the video, growth from 10 % to 100 %.
 #include <sched.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -20,7 +21,6 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <string>
-#include <unistd.h>
 
 #include "engine/engine.h"
 #include "engine/ingest.h"
@@ -65,7 +65,8 @@ fs::path DemoDir() {
 std::string MakeSlideshow(const fs::path& out, int width, int height, double seconds,
                           double seconds_per_slide) {
   std::vector<fs::path> photos;
-  for (int i = 1; i <= 6; ++i) photos.push_back(DemoDir() / ("sample" + std::to_string(i) + ".jpg"));
+  for (int i = 1; i <= 6; ++i)
+    photos.push_back(DemoDir() / ("sample" + std::to_string(i) + ".jpg"));
   likeness::testing::SlideshowOptions o;
   o.width = width;
   o.height = height;
@@ -162,23 +163,27 @@ int Rtf(int argc, char** argv) {
   }
   const auto& t = video->times;
   const double total_ms = t.decode_ms + t.convert_ms + t.detect_ms + t.embed_ms + t.track_ms;
-  std::printf("Likeness, default sampling (%.1f fps + cuts): %.2f s wall = %.2fx real time "
-              "(%.2f of the decode-only speed)\n",
-              vo.sampling.fps, wall, video->decoded_s / wall,
-              (video->decoded_s / wall) / (decoded_s / decode_wall));
-  std::printf("  frames decoded %lld, sampled %lld (cuts %lld), detections %lld, tracks %lld, "
-              "faces kept %zu\n",
-              static_cast<long long>(video->frames), static_cast<long long>(video->sampled),
-              static_cast<long long>(video->cuts), static_cast<long long>(video->detections),
-              static_cast<long long>(video->tracks), video->faces.size());
-  std::printf("  per stage (ms, share): decode %.0f (%.0f%%), to BGR %.0f (%.0f%%), detect+align %.0f "
-              "(%.0f%%), embed %.0f (%.0f%%), track %.0f (%.0f%%)\n",
-              t.decode_ms, 100 * t.decode_ms / total_ms, t.convert_ms, 100 * t.convert_ms / total_ms,
-              t.detect_ms, 100 * t.detect_ms / total_ms, t.embed_ms, 100 * t.embed_ms / total_ms,
-              t.track_ms, 100 * t.track_ms / total_ms);
-  std::printf("  per sampled frame: %.1f ms analysis; per decoded frame: %.2f ms decode\n",
-              (t.convert_ms + t.detect_ms + t.embed_ms + t.track_ms) / std::max<int64_t>(1, video->sampled),
-              t.decode_ms / std::max<int64_t>(1, video->frames));
+  std::printf(
+      "Likeness, default sampling (%.1f fps + cuts): %.2f s wall = %.2fx real time "
+      "(%.2f of the decode-only speed)\n",
+      vo.sampling.fps, wall, video->decoded_s / wall,
+      (video->decoded_s / wall) / (decoded_s / decode_wall));
+  std::printf(
+      "  frames decoded %lld, sampled %lld (cuts %lld), detections %lld, tracks %lld, "
+      "faces kept %zu\n",
+      static_cast<long long>(video->frames), static_cast<long long>(video->sampled),
+      static_cast<long long>(video->cuts), static_cast<long long>(video->detections),
+      static_cast<long long>(video->tracks), video->faces.size());
+  std::printf(
+      "  per stage (ms, share): decode %.0f (%.0f%%), to BGR %.0f (%.0f%%), detect+align %.0f "
+      "(%.0f%%), embed %.0f (%.0f%%), track %.0f (%.0f%%)\n",
+      t.decode_ms, 100 * t.decode_ms / total_ms, t.convert_ms, 100 * t.convert_ms / total_ms,
+      t.detect_ms, 100 * t.detect_ms / total_ms, t.embed_ms, 100 * t.embed_ms / total_ms,
+      t.track_ms, 100 * t.track_ms / total_ms);
+  std::printf(
+      "  per sampled frame: %.1f ms analysis; per decoded frame: %.2f ms decode\n",
+      (t.convert_ms + t.detect_ms + t.embed_ms + t.track_ms) / std::max<int64_t>(1, video->sampled),
+      t.decode_ms / std::max<int64_t>(1, video->frames));
 
   // Store it (through the normal ingest) and search stills taken from the clip.
   auto items = sources::OpenSources({clip});
@@ -258,13 +263,15 @@ int Memory(int argc, char** argv) {
   const double wall = Seconds(start);
   if (!rss_at.contains(100)) rss_at[100] = RssMiB();
   const auto& s = summary->totals;
-  std::printf("ingested %.0f s of video in %.0f s (%.2fx real time), %lld frames, %lld faces kept, "
-              "%lld tracks\n",
-              s.video_seconds, wall, s.video_seconds / wall, static_cast<long long>(s.video_frames),
-              static_cast<long long>(s.faces), static_cast<long long>(s.video_tracks));
-  std::printf("RSS MiB: at 10%% %.0f, at 50%% %.0f, at 100%% %.0f, peak %.0f; growth 10%%->100%%: "
-              "%+.1f%%\n",
-              rss_at[10], rss_at[50], rss_at[100], peak, 100 * (rss_at[100] - rss_at[10]) / rss_at[10]);
+  std::printf(
+      "ingested %.0f s of video in %.0f s (%.2fx real time), %lld frames, %lld faces kept, "
+      "%lld tracks\n",
+      s.video_seconds, wall, s.video_seconds / wall, static_cast<long long>(s.video_frames),
+      static_cast<long long>(s.faces), static_cast<long long>(s.video_tracks));
+  std::printf(
+      "RSS MiB: at 10%% %.0f, at 50%% %.0f, at 100%% %.0f, peak %.0f; growth 10%%->100%%: "
+      "%+.1f%%\n",
+      rss_at[10], rss_at[50], rss_at[100], peak, 100 * (rss_at[100] - rss_at[10]) / rss_at[10]);
   eng.reset();
   fs::remove_all(work);
   return 0;

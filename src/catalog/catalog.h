@@ -86,9 +86,9 @@ struct FaceRecord {
   BoxF box;
   FivePoints points{};
   FaceQuality quality;
-  bool searchable = true;  // false when quality is below the floor
-  std::string model_id;    // manifest id of the embedding model
-  Embedding embedding;     // kEmbeddingDim floats, L2-normalised
+  bool searchable = true;            // false when quality is below the floor
+  std::string model_id;              // manifest id of the embedding model
+  Embedding embedding;               // kEmbeddingDim floats, L2-normalised
   std::optional<VideoMoment> video;  // set for a face of a video
 };
 

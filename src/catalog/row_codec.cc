@@ -16,8 +16,8 @@ constexpr std::array<std::string_view, kSourceColumnCount> kSourceNames = {
 constexpr std::array<std::string_view, 8> kBatchNames = {
     "id", "source_id", "started_at", "finished_at", "images", "faces", "errors", "skipped"};
 constexpr std::array<std::string_view, kImageColumnCount> kImageNames = {
-    "id",     "source_id", "batch_id", "content_hash", "path",
-    "format", "width",     "height",   "bytes",        "ingested_at", "duration_s"};
+    "id",    "source_id", "batch_id", "content_hash", "path",      "format",
+    "width", "height",    "bytes",    "ingested_at",  "duration_s"};
 constexpr std::array<std::string_view, kFaceColumnCountWithoutEmbedding> kFaceNames = {
     "id",
     "image_id",

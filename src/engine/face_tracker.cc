@@ -36,8 +36,7 @@ void Normalise(std::vector<float>& v) {
 std::vector<int64_t> FaceTracker::Update(double time_s,
                                          std::span<const TrackDetection> detections) {
   // Tracks unseen for too long end before this frame is matched.
-  std::erase_if(open_,
-                [&](const Track& t) { return time_s - t.last_seen_s > options_.max_gap_s; });
+  std::erase_if(open_, [&](const Track& t) { return time_s - t.last_seen_s > options_.max_gap_s; });
 
   // Every admissible (score, track, detection) pair, best first.
   std::vector<std::tuple<float, size_t, size_t>> pairs;

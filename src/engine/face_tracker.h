@@ -15,10 +15,10 @@
 namespace likeness::engine {
 
 struct TrackerOptions {
-  float min_iou = 0.2f;       // box overlap with the track's last box that links by position...
-  float min_cosine = 0.3f;    // ...when the embeddings agree at least this much
+  float min_iou = 0.2f;         // box overlap with the track's last box that links by position...
+  float min_cosine = 0.3f;      // ...when the embeddings agree at least this much
   float relink_cosine = 0.55f;  // embedding similarity that links without any overlap
-  double max_gap_s = 2.0;     // a track unseen for longer ends
+  double max_gap_s = 2.0;       // a track unseen for longer ends
 };
 
 struct TrackDetection {

@@ -251,6 +251,8 @@ Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source
 
   // A video: analysed and committed on its own (its faces are many, from one decode), its running
   // totals folded into the shared progress as it goes.
+  VideoOptions video_options = options.video;
+  video_options.cancel = options.cancel;
   auto ingest_video = [&](vision::FaceAnalyzer& analyzer, sources::SourceItem& item) {
     VideoProgress last;
     {
@@ -273,7 +275,7 @@ Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source
     bool skipped = false;
     Status st = CheckRowRetention(source, item.retain_until);
     if (st.ok()) {
-      st = IngestVideoItem(engine, analyzer, source, batch_id, analyze, options.video, item, fold,
+      st = IngestVideoItem(engine, analyzer, source, batch_id, analyze, video_options, item, fold,
                            &faces, &skipped);
     }
     VideoProgress done = last;  // nothing of this video is pending any more

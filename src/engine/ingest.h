@@ -53,12 +53,12 @@ struct IngestProgress {
   // Videos (each counts as one image when stored): totals over every video analysed so far, the
   // ones in progress included. Real-time factor = video_seconds / video_wall_seconds; ETA of the
   // videos in progress = video_pending_seconds / real-time factor.
-  int64_t videos = 0;               // videos started
-  int64_t video_frames = 0;         // frames decoded
-  double video_seconds = 0;         // video time decoded
-  double video_wall_seconds = 0;    // wall time spent on videos (summed over workers)
-  double video_pending_seconds = 0; // declared duration not yet decoded, videos in progress
-  int64_t video_faces = 0;          // detections on sampled frames
+  int64_t videos = 0;                // videos started
+  int64_t video_frames = 0;          // frames decoded
+  double video_seconds = 0;          // video time decoded
+  double video_wall_seconds = 0;     // wall time spent on videos (summed over workers)
+  double video_pending_seconds = 0;  // declared duration not yet decoded, videos in progress
+  int64_t video_faces = 0;           // detections on sampled frames
   int64_t video_tracks = 0;
 };
 

@@ -66,8 +66,8 @@ Result<StoredVideo> OpenStoredVideo(const catalog::ImageRecord& image, uint64_t 
 
 }  // namespace
 
-Result<imageio::DecodedImage> LoadStoredVideoFrame(const catalog::ImageRecord& image,
-                                                   double time_s, const EngineOptions& options) {
+Result<imageio::DecodedImage> LoadStoredVideoFrame(const catalog::ImageRecord& image, double time_s,
+                                                   const EngineOptions& options) {
   videoio::VideoLimits limits;
   ASSIGN_OR_RETURN(StoredVideo stored, OpenStoredVideo(image, limits.max_bytes));
   // Every frame, B-frames included: the asked moment may be one.

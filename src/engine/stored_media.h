@@ -38,8 +38,8 @@ inline constexpr int64_t kMaxFramesToSeek = 20'000;
 // to [0, duration]), after checking the stored bytes against the recorded hash (a file is hashed as
 // a stream, an archive entry in memory). InvalidArgument when the image is not a video; NotFound
 // and Corruption as LoadStoredImage.
-Result<imageio::DecodedImage> LoadStoredVideoFrame(const catalog::ImageRecord& image,
-                                                   double time_s, const EngineOptions& options);
+Result<imageio::DecodedImage> LoadStoredVideoFrame(const catalog::ImageRecord& image, double time_s,
+                                                   const EngineOptions& options);
 
 // The stored video as served for playback (videoio/remux.h: streams copied, metadata dropped),
 // after the same hash check. ResourceExhausted over kMaxPlaybackBytes.

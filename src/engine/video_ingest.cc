@@ -1,6 +1,7 @@
 #include "engine/video_ingest.h"
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <map>
 #include <set>
@@ -53,7 +54,8 @@ Status CheckComplete(const videoio::VideoInfo& info, double decoded_s, int64_t f
 
 bool IsVideoItem(const sources::SourceItem& item) {
   if (!item.status.ok()) return false;
-  if (item.file.empty()) return videoio::SniffVideo(item.bytes) != videoio::VideoContainer::kUnknown;
+  if (item.file.empty())
+    return videoio::SniffVideo(item.bytes) != videoio::VideoContainer::kUnknown;
   std::ifstream in(item.file, std::ios::binary);
   if (!in) return false;
   std::array<char, videoio::kVideoSniffBytes> head{};
@@ -64,8 +66,7 @@ bool IsVideoItem(const sources::SourceItem& item) {
 }
 
 Result<AnalyzedVideo> AnalyzeVideo(const FaceRecordMaker& make_record,
-                                   vision::FaceAnalyzer& analyzer,
-                                   videoio::VideoDecoder& decoder,
+                                   vision::FaceAnalyzer& analyzer, videoio::VideoDecoder& decoder,
                                    const vision::AnalyzeOptions& analyze,
                                    const VideoOptions& options, const VideoProgressFn& progress) {
   const auto opened = Clock::now();
@@ -81,12 +82,16 @@ Result<AnalyzedVideo> AnalyzeVideo(const FaceRecordMaker& make_record,
   for (;;) {
     auto t0 = Clock::now();
     double time_s = 0;
+    if (options.cancel != nullptr && options.cancel->load()) {
+      return Status::FailedPrecondition("interrupted at " + std::to_string(out.decoded_s) +
+                                        " s: nothing of this video was kept; run again");
+    }
     ASSIGN_OR_RETURN(const bool more, decoder.Next(&time_s));
     if (!more) break;
     cv::Mat thumbnail;
     if (sampler.wants_thumbnails()) {
-      ASSIGN_OR_RETURN(thumbnail, decoder.GreyThumbnail(videoio::kThumbnailWidth,
-                                                        videoio::kThumbnailHeight));
+      ASSIGN_OR_RETURN(thumbnail,
+                       decoder.GreyThumbnail(videoio::kThumbnailWidth, videoio::kThumbnailHeight));
     }
     out.times.decode_ms += MsSince(t0);
     ++out.frames;
@@ -196,12 +201,11 @@ Status IngestVideoItem(Engine& engine, vision::FaceAnalyzer& analyzer,
     ASSIGN_OR_RETURN(decoder,
                      videoio::VideoDecoder::OpenMemory(item.bytes, options.limits, options.decode));
   }
-  ASSIGN_OR_RETURN(AnalyzedVideo video,
-                   AnalyzeVideo(
-                       [&engine](vision::AnalyzedFace&& f) {
-                         return engine.FaceRecordFor(std::move(f), 1.0);
-                       },
-                       analyzer, *decoder, analyze, options, progress));
+  ASSIGN_OR_RETURN(AnalyzedVideo video, AnalyzeVideo(
+                                            [&engine](vision::AnalyzedFace&& f) {
+                                              return engine.FaceRecordFor(std::move(f), 1.0);
+                                            },
+                                            analyzer, *decoder, analyze, options, progress));
   decoder.reset();
   item.bytes = {};
   if (!item.file.empty()) {

@@ -4,7 +4,8 @@
 // last time.
 //
 // Pipeline: decode (FFmpeg, streamed from the file or from memory; nothing is written to disk) ->
-// sample (SamplingOptions: every 1/fps s plus scene cuts) -> detect, align, embed each sampled frame
+// sample (SamplingOptions: every 1/fps s plus scene cuts) -> detect, align, embed each sampled
+// frame
 // -> FaceTracker -> best K per track -> one transaction (Engine::StoreImage).
 //
 // Damage: a corrupt or truncated video is an ingest error for that file and NOTHING of it is kept
@@ -13,6 +14,7 @@
 // declares (by more than max(1 s, 2 %)), or the container cannot be opened.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -35,17 +37,20 @@ struct VideoOptions {
   videoio::DecodeSettings decode;
   TrackerOptions tracker;
   int best_k = 3;  // faces kept per track (highest FaceQuality::overall first)
+  // When set and true, analysis stops at the next frame (FailedPrecondition "interrupted"; nothing
+  // of the video is kept, a later run starts it again).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // Running totals while one video is analysed (each call reports the whole video so far).
 struct VideoProgress {
-  int64_t frames = 0;   // decoded
-  int64_t sampled = 0;  // analysed
+  int64_t frames = 0;     // decoded
+  int64_t sampled = 0;    // analysed
   double position_s = 0;  // video time decoded so far
   double duration_s = 0;  // from the header (0 when unknown)
   int64_t faces = 0;      // detections on sampled frames
   int64_t tracks = 0;
-  double wall_s = 0;      // since the video was opened
+  double wall_s = 0;  // since the video was opened
 };
 using VideoProgressFn = std::function<void(const VideoProgress&)>;
 
@@ -79,8 +84,7 @@ using FaceRecordMaker = std::function<catalog::FaceRecord(vision::AnalyzedFace&&
 // compares embeddings). Errors: those of VideoDecoder (open and decode), Corruption for a
 // truncated video, the analyzer's. `progress` (may be empty) is called after every sampled frame.
 Result<AnalyzedVideo> AnalyzeVideo(const FaceRecordMaker& make_record,
-                                   vision::FaceAnalyzer& analyzer,
-                                   videoio::VideoDecoder& decoder,
+                                   vision::FaceAnalyzer& analyzer, videoio::VideoDecoder& decoder,
                                    const vision::AnalyzeOptions& analyze,
                                    const VideoOptions& options, const VideoProgressFn& progress);
 

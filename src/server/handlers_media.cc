@@ -1,6 +1,8 @@
-// Stored photos, video frames and face crops, re-encoded as JPEG: orientation applied and metadata (EXIF, GPS)
-// dropped, and the stored bytes checked against their recorded hash before anything is served.
-// Responses are marked no-store: browsers and proxies must not keep copies.
+// Stored photos, video frames and face crops, re-encoded as JPEG: orientation applied and metadata
+// (EXIF, GPS) dropped, and the stored bytes checked against their recorded hash before anything is
+// served. Responses are marked no-store: browsers and proxies must not keep copies.
+#include <httplib.h>
+
 #include <cmath>
 #include <cstdlib>
 
@@ -68,8 +70,8 @@ Result<Reply> HandleGetVideo(Services& s, const Call& call) {
   }
   ASSIGN_OR_RETURN(videoio::PlaybackCopy copy,
                    engine::StoredVideoPlaybackCopy(image, s.engine.options()));
-  Reply r = Reply::Bytes(std::string(videoio::ContainerMimeType(copy.container)),
-                         std::move(copy.bytes));
+  Reply r =
+      Reply::Bytes(std::string(videoio::ContainerMimeType(copy.container)), std::move(copy.bytes));
   r.headers.emplace_back("Cache-Control", "no-store");
   r.headers.emplace_back("Accept-Ranges", "bytes");
   // cpp-httplib cuts the body to a requested single range; the status must say so.

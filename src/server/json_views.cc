@@ -54,12 +54,15 @@ void AddVideoFields(const catalog::FaceWithProvenance& f, nlohmann::json& j) {
   j["track_first_s"] = v.track_first_s;
   j["track_last_s"] = v.track_last_s;
   // The frame the face was found on.
-  j["image_url"] = "/api/v1/images/" + std::to_string(f.image.id) + "?t=" + FormatSeconds(v.time_offset_s);
+  j["image_url"] =
+      "/api/v1/images/" + std::to_string(f.image.id) + "?t=" + FormatSeconds(v.time_offset_s);
 }
 
-nlohmann::json MatchJson(const engine::Match& m) {
+namespace {
+// The fields every match has (a video face adds its own, below).
+nlohmann::json PhotoMatchJson(const engine::Match& m) {
   const auto& f = m.face;
-  nlohmann::json j = {{"face_id", f.face.id},
+  return {{"face_id", f.face.id},
           {"score", m.score},
           {"score_cosine", m.cosine},
           {"match", m.is_match},
@@ -77,7 +80,12 @@ nlohmann::json MatchJson(const engine::Match& m) {
           {"retain_until", f.source.retain_until},
           {"crop_url", "/api/v1/faces/" + std::to_string(f.face.id) + "/crop"},
           {"image_url", "/api/v1/images/" + std::to_string(f.image.id)}};
-  AddVideoFields(f, j);
+}
+}  // namespace
+
+nlohmann::json MatchJson(const engine::Match& m) {
+  nlohmann::json j = PhotoMatchJson(m);
+  AddVideoFields(m.face, j);
   return j;
 }
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <mutex>
 
 extern "C" {
 #include <libavformat/avformat.h>
@@ -38,11 +37,9 @@ const char* DemuxerFor(VideoContainer c) {
   return nullptr;
 }
 
-// libav logs to stderr by default; ingest reports errors itself.
-void QuietLibav() {
-  static std::once_flag once;
-  std::call_once(once, [] { av_log_set_level(AV_LOG_QUIET); });
-}
+// libav logs to stderr by default; ingest reports errors itself. Set on every open: another user
+// of libav in the process (OpenCV's videoio) may have raised the level meanwhile.
+void QuietLibav() { av_log_set_level(AV_LOG_QUIET); }
 
 Status TooLarge(uint64_t size, uint64_t max_bytes) {
   return Status::ResourceExhausted("video is " + std::to_string(size) +
@@ -143,8 +140,8 @@ Status Demuxer::Open() {
 
   auto* buffer = static_cast<uint8_t*>(av_malloc(kIoBufferBytes));
   if (buffer == nullptr) return Status::ResourceExhausted("out of memory");
-  io_ = avio_alloc_context(buffer, kIoBufferBytes, 0, this, &Demuxer::Read, nullptr,
-                           &Demuxer::Seek);
+  io_ =
+      avio_alloc_context(buffer, kIoBufferBytes, 0, this, &Demuxer::Read, nullptr, &Demuxer::Seek);
   if (io_ == nullptr) {
     av_free(buffer);
     return Status::ResourceExhausted("out of memory");

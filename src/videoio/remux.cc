@@ -49,11 +49,9 @@ const char* MuxerFor(VideoContainer c) {
 Result<PlaybackCopy> Copy(internal::Demuxer& in) {
   AVFormatContext* src = in.format();
   PlaybackCopy out;
-  out.container =
-      in.container() == VideoContainer::kMov ? VideoContainer::kMp4 : in.container();
+  out.container = in.container() == VideoContainer::kMov ? VideoContainer::kMp4 : in.container();
   Muxer mux;
-  if (avformat_alloc_output_context2(&mux.format, nullptr, MuxerFor(out.container), nullptr) <
-      0) {
+  if (avformat_alloc_output_context2(&mux.format, nullptr, MuxerFor(out.container), nullptr) < 0) {
     return Status::Internal("no muxer for " + std::string(ContainerName(out.container)));
   }
   // No "encoder" tag or other build-identifying strings.

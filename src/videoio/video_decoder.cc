@@ -163,8 +163,7 @@ Result<bool> VideoDecoder::Next(double* time_s) {
   }
   ++frames_;
   if (frames_ > limits_.max_frames) {
-    return Status::ResourceExhausted("more than " + std::to_string(limits_.max_frames) +
-                                     " frames");
+    return Status::ResourceExhausted("more than " + std::to_string(limits_.max_frames) + " frames");
   }
   const int64_t pts = s.frame->best_effort_timestamp;
   double t = 0;
@@ -188,8 +187,7 @@ Status VideoDecoder::SeekTo(double time_s) {
   State& s = *state_;
   const double ticks = std::max(0.0, time_s) / av_q2d(s.time_base);
   const int64_t target = s.start_pts + static_cast<int64_t>(ticks);
-  if (int rc = av_seek_frame(s.demuxer->format(), s.stream, target, AVSEEK_FLAG_BACKWARD);
-      rc < 0) {
+  if (int rc = av_seek_frame(s.demuxer->format(), s.stream, target, AVSEEK_FLAG_BACKWARD); rc < 0) {
     return Status::Corruption("cannot seek in the video: " + AvError(rc));
   }
   avcodec_flush_buffers(s.codec);
@@ -202,8 +200,8 @@ Result<cv::Mat> VideoDecoder::Bgr() {
   State& s = *state_;
   if (!s.have_frame) return Status::FailedPrecondition("no decoded frame");
   const int w = s.frame->width, h = s.frame->height;
-  s.to_bgr = sws_getCachedContext(s.to_bgr, w, h, static_cast<AVPixelFormat>(s.frame->format), w,
-                                  h, AV_PIX_FMT_BGR24, SWS_BILINEAR, nullptr, nullptr, nullptr);
+  s.to_bgr = sws_getCachedContext(s.to_bgr, w, h, static_cast<AVPixelFormat>(s.frame->format), w, h,
+                                  AV_PIX_FMT_BGR24, SWS_BILINEAR, nullptr, nullptr, nullptr);
   if (s.to_bgr == nullptr) return Status::Unsupported("no conversion from this pixel format");
   cv::Mat bgr(h, w, CV_8UC3);
   uint8_t* dst[1] = {bgr.data};

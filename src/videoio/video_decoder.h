@@ -24,10 +24,10 @@
 namespace likeness::videoio {
 
 struct VideoLimits {
-  uint64_t max_bytes = 4ull << 30;             // the file or entry
-  double max_duration_s = 4 * 3600.0;          // from the header, and as decoded
-  int64_t max_frame_pixels = 3840LL * 2160;    // width x height of the video stream
-  int64_t max_frames = 4LL * 3600 * 120;       // decoded frames, whatever the timestamps say
+  uint64_t max_bytes = 4ull << 30;           // the file or entry
+  double max_duration_s = 4 * 3600.0;        // from the header, and as decoded
+  int64_t max_frame_pixels = 3840LL * 2160;  // width x height of the video stream
+  int64_t max_frames = 4LL * 3600 * 120;     // decoded frames, whatever the timestamps say
 };
 
 struct VideoInfo {

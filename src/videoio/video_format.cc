@@ -18,8 +18,8 @@ bool Contains(std::span<const uint8_t> bytes, std::string_view text) {
 
 // ISO-BMFF brands that are still images, not video.
 bool IsStillImageBrand(std::span<const uint8_t> head) {
-  constexpr std::array<std::string_view, 6> kStill = {"heic", "heix", "mif1", "msf1", "avif",
-                                                      "avis"};
+  constexpr std::array<std::string_view, 6> kStill = {"heic", "heix", "mif1",
+                                                      "msf1", "avif", "avis"};
   return std::any_of(kStill.begin(), kStill.end(),
                      [&](std::string_view brand) { return At(head, 8, brand); });
 }

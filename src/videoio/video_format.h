@@ -23,8 +23,8 @@ inline constexpr size_t kVideoSniffBytes = 64;
 
 // Identifies the container from the first bytes (kVideoSniffBytes are enough): an ISO-BMFF "ftyp"
 // box (mp4; brand "qt  " = mov) or a bare QuickTime "moov"/"mdat"/"wide"/"free" atom (mov), an
-// EBML header (DocType "webm" = webm, else mkv), or RIFF...AVI. kUnknown otherwise, and for ISO-BMFF
-// image brands (HEIF/AVIF "heic", "mif1", "avif"), which are stills.
+// EBML header (DocType "webm" = webm, else mkv), or RIFF...AVI. kUnknown otherwise, and for
+// ISO-BMFF image brands (HEIF/AVIF "heic", "mif1", "avif"), which are stills.
 VideoContainer SniffVideo(std::span<const uint8_t> head);
 
 }  // namespace likeness::videoio

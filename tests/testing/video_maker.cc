@@ -22,13 +22,13 @@ std::string WriteSlideshow(const std::vector<std::filesystem::path>& photos,
     cv::Mat small;
     cv::resize(img, small, cv::Size(), scale, scale, cv::INTER_AREA);
     cv::Mat canvas(size, CV_8UC3, cv::Scalar(20, 20, 20));
-    small.copyTo(canvas(cv::Rect((o.width - small.cols) / 2, (o.height - small.rows) / 2,
-                                 small.cols, small.rows)));
+    small.copyTo(canvas(
+        cv::Rect((o.width - small.cols) / 2, (o.height - small.rows) / 2, small.cols, small.rows)));
     fitted.push_back(canvas);
   }
   const auto& f = o.fourcc;
-  cv::VideoWriter writer(out.string(), cv::CAP_FFMPEG, cv::VideoWriter::fourcc(f[0], f[1], f[2], f[3]),
-                         o.fps, size);
+  cv::VideoWriter writer(out.string(), cv::CAP_FFMPEG,
+                         cv::VideoWriter::fourcc(f[0], f[1], f[2], f[3]), o.fps, size);
   if (!writer.isOpened()) return "OpenCV cannot write " + o.fourcc + " to " + out.string();
   const int slides = o.slides > 0 ? o.slides : static_cast<int>(fitted.size());
   const int frames_per_slide = std::max(1, static_cast<int>(o.seconds_per_slide * o.fps + 0.5));
@@ -58,7 +58,8 @@ std::vector<unsigned char> ReadBytes(const std::filesystem::path& path) {
 
 void WriteBytes(const std::filesystem::path& path, const std::vector<unsigned char>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 }  // namespace likeness::testing

@@ -79,7 +79,8 @@ TEST_F(VideoMediaTest, OnlyRolesThatSeePhotosOfTheOwningTenantGetTheVideo) {
   EXPECT_EQ(anonymous->status, 401);
   for (Role role : {kIngest, kAuditor, kSelfCheck}) {
     SCOPED_TRACE(RoleName(role));
-    for (const std::string& path : {Path(), "/api/v1/images/" + std::to_string(video_id_) + "?t=1"}) {
+    for (const std::string& path :
+         std::vector<std::string>{Path(), "/api/v1/images/" + std::to_string(video_id_) + "?t=1"}) {
       auto r = c->Get(path, As(role));
       ASSERT_TRUE(r);
       EXPECT_EQ(r->status, 403);
@@ -113,7 +114,7 @@ TEST_F(VideoMediaTest, TheServedCopyCarriesNoMetadataAndSeeks) {
   auto r = c->Get(Path(), As(kSearch));
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200);
-  const std::string original = likeness::testing::ReadAll(video_);
+  const std::string original = ReadFile(video_);
   ASSERT_NE(original.find("Lavf"), std::string::npos) << "the OpenCV writer no longer stamps it";
   EXPECT_EQ(r->body.find("Lavf"), std::string::npos) << "the container's metadata was served";
   EXPECT_NE(r->body, original);
@@ -141,8 +142,8 @@ TEST_F(VideoMediaTest, AVideoSwappedOnDiskIsNotServed) {
   ASSERT_EQ(likeness::testing::WriteSlideshow({DemoPhoto(4)}, video_, o), "");
   auto c = server_->Client();
   for (const std::string& path :
-       {Path(), "/api/v1/images/" + std::to_string(video_id_) + "?t=1",
-        "/api/v1/faces/1/crop"}) {
+       std::vector<std::string>{Path(), "/api/v1/images/" + std::to_string(video_id_) + "?t=1",
+                                "/api/v1/faces/1/crop"}) {
     SCOPED_TRACE(path);
     auto r = c->Get(path, As(kSearch));
     ASSERT_TRUE(r);
@@ -164,9 +165,9 @@ TEST_F(VideoMediaTest, SearchResultsLeadToTheMoment) {
   EXPECT_EQ(late->status, 200);  // clamped to the last frame
   EXPECT_EQ(late->get_header_value("Content-Type"), "image/jpeg");
 
-  auto r = c->Post("/api/v1/search", As(kSearch),
-                   Justified({FilePart("image", ReadFile(DemoPhoto(3))),
-                              TextPart("largest", "true")}));
+  auto r =
+      c->Post("/api/v1/search", As(kSearch),
+              Justified({FilePart("image", ReadFile(DemoPhoto(3))), TextPart("largest", "true")}));
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   const nlohmann::json j = Json(r);

@@ -10,12 +10,12 @@ TEST_F(CatalogTest, VideoFacesKeepTheirMomentAndTrack) {
   video.format = "mp4";
   video.duration_s = 12.5;
   std::vector<FaceRecord> faces = MakeFaces(kModelA, 3);
-  faces[0].video = VideoMoment{.time_offset_s = 1.5, .track_id = 1, .track_first_s = 0.5,
-                               .track_last_s = 4.0};
-  faces[1].video = VideoMoment{.time_offset_s = 3.0, .track_id = 1, .track_first_s = 0.5,
-                               .track_last_s = 4.0};
-  faces[2].video = VideoMoment{.time_offset_s = 9.0, .track_id = 2, .track_first_s = 8.0,
-                               .track_last_s = 9.5};
+  faces[0].video =
+      VideoMoment{.time_offset_s = 1.5, .track_id = 1, .track_first_s = 0.5, .track_last_s = 4.0};
+  faces[1].video =
+      VideoMoment{.time_offset_s = 3.0, .track_id = 1, .track_first_s = 0.5, .track_last_s = 4.0};
+  faces[2].video =
+      VideoMoment{.time_offset_s = 9.0, .track_id = 2, .track_first_s = 8.0, .track_last_s = 9.5};
   ASSERT_TRUE(catalog_->AddImageWithFaces(video, faces).ok());
 
   Reopen();
@@ -56,12 +56,12 @@ TEST_F(CatalogTest, RefusesAMomentOutsideItsTrack) {
   ImageRecord video = MakeImage(source_.id, "bad-moment");
   video.duration_s = 5;
   std::vector<FaceRecord> faces = MakeFaces(kModelA, 1);
-  faces[0].video = VideoMoment{.time_offset_s = 9.0, .track_id = 1, .track_first_s = 0,
-                               .track_last_s = 2};
+  faces[0].video =
+      VideoMoment{.time_offset_s = 9.0, .track_id = 1, .track_first_s = 0, .track_last_s = 2};
   Status s = catalog_->AddImageWithFaces(video, faces);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
-  faces[0].video = VideoMoment{.time_offset_s = 1.0, .track_id = 0, .track_first_s = 0,
-                               .track_last_s = 2};
+  faces[0].video =
+      VideoMoment{.time_offset_s = 1.0, .track_id = 0, .track_first_s = 0, .track_last_s = 2};
   s = catalog_->AddImageWithFaces(video, faces);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
   EXPECT_EQ(GetStats().images, 0);

@@ -24,21 +24,33 @@ std::vector<uint8_t> Bytes(std::string_view s) { return {s.begin(), s.end()}; }
 
 TEST(SniffVideoTest, RecognisesContainersByContent) {
   using videoio::VideoContainer;
-  std::vector<uint8_t> mp4 = Bytes(std::string("\0\0\0\x20" "ftypisom\0\0\x02\0isomiso2mp41", 28));
+  std::vector<uint8_t> mp4 =
+      Bytes(std::string("\0\0\0\x20"
+                        "ftypisom\0\0\x02\0isomiso2mp41",
+                        28));
   EXPECT_EQ(videoio::SniffVideo(mp4), VideoContainer::kMp4);
-  std::vector<uint8_t> mov = Bytes(std::string("\0\0\0\x14" "ftypqt  \0\0\x02\0qt  ", 20));
+  std::vector<uint8_t> mov =
+      Bytes(std::string("\0\0\0\x14"
+                        "ftypqt  \0\0\x02\0qt  ",
+                        20));
   EXPECT_EQ(videoio::SniffVideo(mov), VideoContainer::kMov);
-  std::vector<uint8_t> webm = Bytes(std::string("\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm", 16));
+  std::vector<uint8_t> webm =
+      Bytes(std::string("\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm", 16));
   EXPECT_EQ(videoio::SniffVideo(webm), VideoContainer::kWebm);
   std::vector<uint8_t> mkv =
       Bytes(std::string("\x1a\x45\xdf\xa3\xa3\x42\x86\x81\x01\x42\x82\x88matroska", 20));
   EXPECT_EQ(videoio::SniffVideo(mkv), VideoContainer::kMatroska);
-  std::vector<uint8_t> avi = Bytes(std::string("RIFF\x10\0\0\0" "AVI LIST", 16));
+  std::vector<uint8_t> avi =
+      Bytes(std::string("RIFF\x10\0\0\0"
+                        "AVI LIST",
+                        16));
   EXPECT_EQ(videoio::SniffVideo(avi), VideoContainer::kAvi);
   // Not videos: a WAV (RIFF but not AVI), a HEIF still, a JPEG, nothing.
   EXPECT_EQ(videoio::SniffVideo(Bytes(std::string("RIFF\x10\0\0\0WAVEfmt ", 16))),
             VideoContainer::kUnknown);
-  EXPECT_EQ(videoio::SniffVideo(Bytes(std::string("\0\0\0\x18" "ftypheic\0\0\0\0", 16))),
+  EXPECT_EQ(videoio::SniffVideo(Bytes(std::string("\0\0\0\x18"
+                                                  "ftypheic\0\0\0\0",
+                                                  16))),
             VideoContainer::kUnknown);
   EXPECT_EQ(videoio::SniffVideo(Bytes("\xff\xd8\xff\xe0")), VideoContainer::kUnknown);
   EXPECT_EQ(videoio::SniffVideo({}), VideoContainer::kUnknown);
@@ -161,16 +173,14 @@ TEST_F(DecoderTest, GarbageAndTruncatedHeadersAreErrorsNotCrashes) {
   std::vector<unsigned char> bytes = likeness::testing::ReadBytes(path);
   // An mp4 cut in half has lost its index (OpenCV writes it at the end).
   std::vector<unsigned char> half(bytes.begin(), bytes.begin() + bytes.size() / 2);
-  EXPECT_EQ(videoio::VideoDecoder::OpenMemory(half).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(videoio::VideoDecoder::OpenMemory(half).status().code(), StatusCode::kInvalidArgument);
   // A signature followed by noise.
   std::vector<unsigned char> noise(bytes.begin(), bytes.begin() + 12);
   for (int i = 0; i < 4096; ++i) noise.push_back(static_cast<unsigned char>((i * 7919) >> 3));
   EXPECT_FALSE(videoio::VideoDecoder::OpenMemory(noise).ok());
   // Not a video at all.
   std::vector<unsigned char> text(100, 'x');
-  EXPECT_EQ(videoio::VideoDecoder::OpenMemory(text).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(videoio::VideoDecoder::OpenMemory(text).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(DecoderTest, SeekLandsNearTheAskedTime) {
@@ -197,7 +207,8 @@ TEST_F(DecoderTest, PlaybackCopyDropsNothingButMetadata) {
             std::string_view::npos);
   EXPECT_EQ(copy->bytes.find(kStamp), std::string::npos);
   const std::vector<uint8_t> bytes(copy->bytes.begin(), copy->bytes.end());
-  auto d = videoio::VideoDecoder::OpenMemory(bytes, {}, {.threads = 1, .skip_non_reference = false});
+  auto d =
+      videoio::VideoDecoder::OpenMemory(bytes, {}, {.threads = 1, .skip_non_reference = false});
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(DecodeAll(**d).first, 30);
 }
@@ -216,9 +227,10 @@ TEST(FrameSamplerTest, SamplesAtTheRateAndAtCuts) {
   }
   ASSERT_EQ(cuts.size(), 1u);
   EXPECT_NEAR(cuts[0], 1.2, 1e-9);
-  // 0.0, 0.5, 1.0, the cut at 1.2, then 1.2 + 0.5.
+  // 0.0, the first frame at or after 0.5 (0.52), 1.0, the cut at 1.2, then the first frame at or
+  // after 1.2 + 0.5.
   ASSERT_EQ(sampled.size(), 5u);
-  EXPECT_NEAR(sampled[1], 0.5, 1e-9);
+  EXPECT_NEAR(sampled[1], 0.52, 1e-9);
   EXPECT_NEAR(sampled[2], 1.0, 1e-9);
   EXPECT_NEAR(sampled[4], 1.72, 1e-9);
   EXPECT_EQ(sampler.cuts(), 1);
