@@ -89,10 +89,13 @@ Result<imageio::DecodedImage> LoadStoredVideoFrame(const catalog::ImageRecord& i
     double at = 0;
     ASSIGN_OR_RETURN(const bool more, decoder->Next(&at));
     if (!more) break;
-    if (at + 1e-6 >= wanted) {
+    const bool reached = at + 1e-6 >= wanted;
+    // Within the last second before t, keep the frame: past the last frame (t at the very end) the
+    // answer is the last one decoded.
+    if (reached || at >= t - 1.0) {
       ASSIGN_OR_RETURN(last, decoder->Bgr());
-      break;
     }
+    if (reached) break;
   }
   if (last.empty()) {
     return Status::NotFound("no frame at " + std::to_string(t) + " s in image " +
