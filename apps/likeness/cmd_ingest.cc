@@ -110,6 +110,9 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
                   "video: faces kept per track (the best by quality)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
+  cmd->add_flag("--video-tiles", args->video.tiling,
+                "video: also scan sampled frames in tiles for small faces (slower; see "
+                "bench/README.md)");
   cmd->add_option("--video-max-seconds", args->video.limits.max_duration_s,
                   "video: longest video accepted, in seconds")
       ->capture_default_str();

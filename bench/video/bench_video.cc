@@ -2,7 +2,7 @@
 // single-threaded), on a slideshow of the demo photos with motion written by Debian's OpenCV writer
 // (H.264 when the writer has it, else MPEG-4 part 2), or on a clip given with --clip.
 //
-//   bench_video rtf [--seconds S] [--width W --height H] [--clip FILE]
+//   bench_video rtf [--seconds S] [--width W --height H] [--clip FILE] [--tiles]
 //     Real-time factor (video seconds per wall second) at the default sampling, with the per-stage
 //     split; the baseline in the same run is decoding alone (every frame, no analysis). Then stills
 //     taken from the clip (one frame per slide) are searched against the ingested video: rank-1 by
@@ -122,6 +122,10 @@ int Rtf(int argc, char** argv) {
   double seconds = 60;
   int width = 1280, height = 720;
   fs::path clip;
+  bool tiling = false;
+  for (int i = 2; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--tiles")) tiling = true;
+  }
   for (int i = 2; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
     if (!std::strcmp(argv[i], "--width")) width = std::atoi(argv[i + 1]);
@@ -150,6 +154,7 @@ int Rtf(int argc, char** argv) {
   const catalog::SourceRecord source = Declare(*eng);
   auto analyzer = eng->NewAnalyzer();
   engine::VideoOptions vo;
+  vo.tiling = tiling;
   auto decoder = videoio::VideoDecoder::OpenFile(clip, vo.limits, vo.decode);
   if (!analyzer.ok() || !decoder.ok()) return 1;
   const auto start = Clock::now();
@@ -189,6 +194,7 @@ int Rtf(int argc, char** argv) {
   auto items = sources::OpenSources({clip});
   engine::IngestOptions io;
   io.jobs = 1;
+  io.video = vo;
   auto summary = engine::Ingest(*eng, source, **items, io);
   if (!summary.ok() || summary->totals.images != 1) return 1;
   auto image = eng->catalog().GetImage(1);

@@ -78,6 +78,8 @@ Result<AnalyzedVideo> AnalyzeVideo(const FaceRecordMaker& make_record,
   const int best_k = std::max(1, options.best_k);
   VideoProgress p;
   p.duration_s = out.info.duration_s;
+  vision::AnalyzeOptions frame_analyze = analyze;
+  frame_analyze.tiling = analyze.tiling && options.tiling;
 
   for (;;) {
     auto t0 = Clock::now();
@@ -104,13 +106,13 @@ Result<AnalyzedVideo> AnalyzeVideo(const FaceRecordMaker& make_record,
     ASSIGN_OR_RETURN(const cv::Mat bgr, decoder.Bgr());
     out.times.convert_ms += MsSince(t0);
     t0 = Clock::now();
-    ASSIGN_OR_RETURN(vision::AlignedFaces aligned, analyzer.DetectAndAlign(bgr, analyze));
+    ASSIGN_OR_RETURN(vision::AlignedFaces aligned, analyzer.DetectAndAlign(bgr, frame_analyze));
     out.times.detect_ms += MsSince(t0);
     ++out.sampled;
     if (!aligned.faces.empty()) {
       t0 = Clock::now();
       vision::AlignedFaces* one[] = {&aligned};
-      RETURN_IF_ERROR(analyzer.EmbedFaces(one, analyze));
+      RETURN_IF_ERROR(analyzer.EmbedFaces(one, frame_analyze));
       out.times.embed_ms += MsSince(t0);
 
       t0 = Clock::now();

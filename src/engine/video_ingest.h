@@ -37,6 +37,9 @@ struct VideoOptions {
   videoio::DecodeSettings decode;
   TrackerOptions tracker;
   int best_k = 3;  // faces kept per track (highest FaceQuality::overall first)
+  // Run the detector's tile pyramid on sampled frames (for faces under ~60 px in 720p). Off by
+  // default: on 720p it costs 12x the detection time for the same faces (bench/README.md, "Video").
+  bool tiling = false;
   // When set and true, analysis stops at the next frame (FailedPrecondition "interrupted"; nothing
   // of the video is kept, a later run starts it again).
   const std::atomic<bool>* cancel = nullptr;
