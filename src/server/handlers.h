@@ -30,6 +30,7 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call);
 // handlers_media.cc
 Result<Reply> HandleGetImage(Services& s, const Call& call);
 Result<Reply> HandleGetFaceCrop(Services& s, const Call& call);
+Result<Reply> HandleGetVideo(Services& s, const Call& call);
 
 // handlers_privacy.cc
 Result<Reply> HandleSubjectAccess(Services& s, const Call& call);

@@ -42,6 +42,8 @@ Router BuildRouter() {
   // Stored images and face crops.
   add("GET", "/api/v1/images/{id}", kRoles, see_faces, HandleGetImage);
   add("GET", "/api/v1/faces/{id}/crop", kRoles, see_faces, HandleGetFaceCrop);
+  // A stored video for playback: the same roles as its frames (/images/{id}?t=SECONDS).
+  add("GET", "/api/v1/videos/{id}", kRoles, see_faces, HandleGetVideo);
 
   // Privacy officer: subject access, opt-out, erasure (preview, then execute with a receipt).
   const RoleSet privacy = {kAdmin, kPrivacy};

@@ -122,6 +122,9 @@ std::vector<Case> Matrix(int64_t source_id, int64_t image_id, int64_t face_id,
       {"GET", "/api/v1/images/{id}", see_faces, get("/api/v1/images/" + std::to_string(image_id))},
       {"GET", "/api/v1/faces/{id}/crop", see_faces,
        get("/api/v1/faces/" + std::to_string(face_id) + "/crop")},
+      // A photo's id: the roles that may see photos get 404 (not a video), the others 403.
+      {"GET", "/api/v1/videos/{id}", see_faces, get("/api/v1/videos/" + std::to_string(image_id)),
+       404},
       // Privacy and audit (last: they change what is held).
       {"POST",
        "/api/v1/access",

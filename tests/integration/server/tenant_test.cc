@@ -252,6 +252,7 @@ TEST_F(TenantTest, EveryRouteKeepsTenantsApart) {
          200}}},
       {"GET /api/v1/images/{id}", {{get("/api/v1/images/" + a_image), 404}}},
       {"GET /api/v1/faces/{id}/crop", {{get("/api/v1/faces/" + a_face + "/crop"), 404}}},
+      {"GET /api/v1/videos/{id}", {{get("/api/v1/videos/" + a_image), 404}}},
       {"POST /api/v1/access",
        {{form("/api/v1/access", Justified({FilePart("image", probe), TextPart("largest", "true")})),
          200}}},
