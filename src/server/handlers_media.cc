@@ -1,6 +1,11 @@
 // Stored photos and face crops, re-encoded as JPEG: orientation applied and metadata (EXIF, GPS)
 // dropped, and the stored bytes checked against their recorded hash before anything is served.
 // Responses are marked no-store: browsers and proxies must not keep copies.
+//
+// Purpose-bound: each route serves only with the media token a search or other audited read
+// returned for exactly this object to exactly this key (media_tokens.h), and each read is audited.
+#include <httplib.h>
+
 #include "engine/engine.h"
 #include "engine/remote_search.h"
 #include "engine/stored_media.h"
@@ -19,6 +24,25 @@ Result<imageio::DecodedImage> LoadStored(Services& s, const catalog::ImageRecord
   return decoded;
 }
 
+// The grant behind the request's ?token= for this object and key (PermissionDenied otherwise),
+// checked before anything about the id is looked up: a refusal is the same for every id.
+Result<MediaGrant> Granted(Services& s, const Call& call, MediaKind kind) {
+  const std::string token =
+      call.http.has_param("token") ? call.http.get_param_value("token") : std::string();
+  return s.media.Check(kind, call.Id(0), call.caller->id, token);
+}
+
+// The read's own audit record (action "media"), under the justification of the record that
+// granted it: no audit record, no bytes.
+Status RecordRead(Services& s, const Call& call, const MediaGrant& grant, const char* kind) {
+  governance::Justification why = grant.why;
+  StampCaller(call, why);
+  return s.gov
+      .Record("media", why, "", 1,
+              {{"kind", kind}, {"id", call.Id(0)}, {"granted_by", grant.audit_seq}})
+      .status();
+}
+
 Reply JpegReply(std::string jpeg) {
   Reply r = Reply::Bytes("image/jpeg", std::move(jpeg));
   r.headers.emplace_back("Cache-Control", "no-store");
@@ -28,25 +52,30 @@ Reply JpegReply(std::string jpeg) {
 }  // namespace
 
 Result<Reply> HandleGetImage(Services& s, const Call& call) {
+  ASSIGN_OR_RETURN(MediaGrant grant, Granted(s, call, MediaKind::kImage));
   ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
   ASSIGN_OR_RETURN(catalog::ImageRecord image, VisibleImage(s, scope, call.Id(0)));
   ASSIGN_OR_RETURN(imageio::DecodedImage decoded, LoadStored(s, image));
   ASSIGN_OR_RETURN(std::string jpeg, engine::EncodeJpeg(decoded.bgr));
+  RETURN_IF_ERROR(RecordRead(s, call, grant, "image"));
   return JpegReply(std::move(jpeg));
 }
 
 Result<Reply> HandleGetFaceCrop(Services& s, const Call& call) {
+  ASSIGN_OR_RETURN(MediaGrant grant, Granted(s, call, MediaKind::kCrop));
   ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
   if (engine::RemoteSearcher* remote = s.engine.remote_searcher();
       remote != nullptr && scope.IsOperator()) {
     // A cluster router: the shard holding the face renders its crop from its own photo.
     ASSIGN_OR_RETURN(std::string jpeg, remote->FaceCrop(call.Id(0)));
+    RETURN_IF_ERROR(RecordRead(s, call, grant, "crop"));
     return JpegReply(std::move(jpeg));
   }
   ASSIGN_OR_RETURN(catalog::FaceRecord face, VisibleFace(s, scope, call.Id(0)));
   ASSIGN_OR_RETURN(catalog::ImageRecord image, s.engine.catalog().GetImage(face.image_id));
   ASSIGN_OR_RETURN(imageio::DecodedImage decoded, LoadStored(s, image));
   ASSIGN_OR_RETURN(std::string jpeg, engine::FaceCropJpeg(decoded, face.box));
+  RETURN_IF_ERROR(RecordRead(s, call, grant, "crop"));
   return JpegReply(std::move(jpeg));
 }
 
