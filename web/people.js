@@ -1,11 +1,23 @@
 // The People screen: faces grouped into people (`likeness people cluster`), each with a face crop,
 // its count and name. Privacy officers and admins rename, merge two people and split a face off;
-// investigators read. Every edit is recorded in the audit chain by the server.
+// investigators read. Every read states a purpose, basis and case and, like every edit, is recorded
+// in the audit chain by the server.
+import { ART6, fillSelect } from './legal.js';
+
 const $ = (id) => document.getElementById(id);
 
 export function initPeople(ctx) {
   let urls = [];
   let people = [];
+  fillSelect($('people-basis'), ART6, 'art6-1-e');
+
+  // Reads of people state why (purpose, basis, case; audited by the server): the query string, or
+  // null while the form is incomplete (`report` shows the form's own messages).
+  function why(report) {
+    const form = $('people-why');
+    if (report ? !form.reportValidity() : !form.checkValidity()) return null;
+    return `?${new URLSearchParams(new FormData(form)).toString()}`;
+  }
 
   function canEdit() {
     return ['admin', 'privacy'].includes(ctx.role());
@@ -35,7 +47,9 @@ export function initPeople(ctx) {
 
   async function showPerson(id) {
     try {
-      const p = await ctx.api().get(`/api/v1/people/${id}`);
+      const q = why(true);
+      if (!q) return;
+      const p = await ctx.api().get(`/api/v1/people/${id}${q}`);
       $('person-title').textContent = `Person ${p.id}${p.name ? ` — ${p.name}` : ''}`;
       const list = $('person-faces');
       list.replaceChildren(...p.face_list.map((f) => {
@@ -100,11 +114,16 @@ export function initPeople(ctx) {
     return tr;
   }
 
-  async function load() {
+  async function load(report = false) {
+    const q = why(report);
+    if (!q) {
+      ctx.setStatus('State the purpose, legal basis and case to list people.');
+      return;
+    }
     for (const u of urls) URL.revokeObjectURL(u);
     urls = [];
     try {
-      const r = await ctx.api().get('/api/v1/people');
+      const r = await ctx.api().get(`/api/v1/people${q}`);
       people = r.people;
       $('people-table').querySelector('tbody').replaceChildren(...people.map(row));
       $('people-empty').hidden = people.length > 0;
@@ -120,6 +139,9 @@ export function initPeople(ctx) {
     const from = Number($('merge-from').value);
     edit(`/api/v1/people/${into}/merge`, { from }, `Person ${from} merged into ${into}.`);
   });
-  $('people-refresh').addEventListener('click', load);
-  return load;
+  $('people-why').addEventListener('submit', (e) => {
+    e.preventDefault();
+    load(true);
+  });
+  return () => load(false);
 }

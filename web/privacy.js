@@ -27,8 +27,10 @@ export function initPrivacy(ctx) {
   }
 
   async function preview(request) {
+    const w = why();  // a preview shows which faces a request reaches: audited, with its why
+    if (!w) return;
     try {
-      const p = await ctx.api().post('/api/v1/erasures/preview', request);
+      const p = await ctx.api().post('/api/v1/erasures/preview', { ...request, ...w });
       pending = request;
       $('erase-summary').textContent =
         `This erases ${p.face_count} face(s) and ${p.image_count} image(s) (by ${p.by}` +

@@ -44,7 +44,10 @@ export function initSearch(ctx) {
     const n = result.faces.length;
     $('probe-summary').textContent = n === 0
       ? 'No face was found in this photo.'
-      : `${n} face${n === 1 ? '' : 's'} found (largest first). Audit record #${result.audit_seq}.`;
+      : `${n} face${n === 1 ? '' : 's'} found (largest first). Audit record #${result.audit_seq}. ` +
+        `Decision threshold ${fmtScore(result.threshold)} (${result.threshold_source})` +
+        (result.expected_false_matches == null ? '.'
+          : `: a stranger's search raises ${result.expected_false_matches.toPrecision(2)} false matches on average over ${result.gallery_size} faces.`);
     const list = $('probe-faces');
     list.replaceChildren(...result.faces.map((f, i) => {
       const li = document.createElement('li');
@@ -79,7 +82,7 @@ export function initSearch(ctx) {
     const cap = document.createElement('figcaption');
     const badge = document.createElement('span');
     badge.className = `badge ${m.match ? 'yes' : 'no'}`;
-    badge.textContent = m.match ? 'Match' : 'No match';
+    badge.textContent = m.match ? 'Match' : m.candidate ? 'Review candidate' : 'No match';
     const score = document.createElement('span');
     score.className = 'score';
     score.textContent = `score ${fmtScore(m.score)}`;
@@ -123,14 +126,31 @@ export function initSearch(ctx) {
       return;
     }
     $('results-title').textContent = `Results for face ${selected + 1}`;
+    // Matches only (the server enforces the decision threshold); candidates below it, when an
+    // admin asked for them, folded away under their own label.
+    const items = face.matches.map(card);
     if (!face.matches.length) {
       const li = document.createElement('li');
       li.className = 'empty';
-      li.textContent = 'No face in the catalog is close to this one.';
-      list.replaceChildren(li);
-      return;
+      li.textContent = `No match: no face in the catalog reaches the decision threshold (${fmtScore(result.threshold)}).`;
+      items.push(li);
     }
-    list.replaceChildren(...face.matches.map(card));
+    if (face.candidates && face.candidates.length) items.push(candidatesFold(face.candidates));
+    list.replaceChildren(...items);
+  }
+
+  function candidatesFold(candidates) {
+    const li = document.createElement('li');
+    li.className = 'candidates';
+    const fold = document.createElement('details');
+    const summary = document.createElement('summary');
+    summary.textContent = `${candidates.length} candidate(s) below the threshold: for human review, not matches`;
+    const inner = document.createElement('ul');
+    inner.className = 'results';
+    inner.replaceChildren(...candidates.map(card));
+    fold.append(summary, inner);
+    li.appendChild(fold);
+    return li;
   }
 
   async function openImage(m) {
@@ -171,6 +191,7 @@ export function initSearch(ctx) {
       return;
     }
     const form = new FormData($('search-form'));
+    if (!form.get('review_reason')) { form.delete('review_candidates'); form.delete('review_reason'); }
     const button = $('search-submit');
     button.disabled = true;
     ctx.setStatus('Searching…');

@@ -158,6 +158,15 @@ nlohmann::json ToJson(const engine::SearchResponse& r) {
                      {"quality", ToJson(f.quality)},
                      {"decision", f.matched ? "match" : "no_match"},
                      {"matches", matches}});
+    if (!f.candidates.empty()) {
+      nlohmann::json candidates = nlohmann::json::array();
+      for (const auto& m : f.candidates) {
+        nlohmann::json c = ToJson(m);
+        c["candidate"] = true;  // below the threshold: for human review, not a match
+        candidates.push_back(std::move(c));
+      }
+      faces.back()["candidates"] = std::move(candidates);
+    }
   }
   nlohmann::json j = {{"probe_sha256", r.probe_sha256},
                       {"width", r.width},
@@ -165,7 +174,12 @@ nlohmann::json ToJson(const engine::SearchResponse& r) {
                       {"threshold", r.threshold},
                       {"scoring", engine::ScoringName(r.scoring)},
                       {"gallery_size", r.gallery_size},
+                      {"threshold_floor", r.threshold_floor},
+                      {"threshold_source", r.client_threshold ? "client"
+                                           : r.calibrated     ? "calibrated"
+                                                              : "default"},
                       {"faces", faces}};
+  j["target_fpir"] = r.calibrated ? nlohmann::json(r.target_fpir) : nlohmann::json();
   // null until `likeness calibrate` has measured the catalog's impostor scores.
   j["expected_false_matches"] =
       r.expected_false_matches < 0 ? nlohmann::json() : nlohmann::json(r.expected_false_matches);

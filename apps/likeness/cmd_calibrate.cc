@@ -5,9 +5,9 @@
 #include <iostream>
 
 #include "commands.h"
+#include "engine/decision.h"
 #include "engine/search.h"
 #include "openset/calibration_file.h"
-#include "openset/people_store.h"
 #include "openset_cli.h"
 
 namespace likeness::cli {
@@ -23,42 +23,26 @@ void RegisterCalibrate(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       "calibrate", "measure impostor scores on the catalog and store open-set thresholds");
   auto json = std::make_shared<bool>(false);
   auto seed = std::make_shared<uint32_t>(1);
+  auto target = std::make_shared<double>(0);
   cmd->add_flag("--json", *json, "JSON output");
   cmd->add_option("--seed", *seed, "probe sampling seed")->capture_default_str();
-  cmd->callback([&flags, json, seed, exit_code]() {
+  auto* target_opt = cmd->add_option(
+      "--target-fpir", *target,
+      "target false-positive identification rate of search decisions (default 0.01, i.e. 1 % "
+      "of stranger searches; kept across recalibrations)");
+  cmd->callback([&flags, json, seed, target, target_opt, exit_code]() {
     auto catalog = OpenCatalogOnly(flags);
     if (!catalog.ok()) {
       *exit_code = Fail(catalog.status());
       return;
     }
-    auto gallery = LoadGallery(**catalog);
-    if (!gallery.ok()) {
-      *exit_code = Fail(gallery.status());
-      return;
-    }
     // The people clustering, when there is one, serves as weak labels (see calibration.h).
-    const auto data_dir = engine::ResolveDataDir(flags.data_dir);
-    if (std::filesystem::exists(data_dir / openset::kPeopleFileName)) {
-      auto people = openset::PeopleStore::Open(data_dir);
-      auto assigned = people.ok() ? (*people)->Assignments() : people.status();
-      if (!assigned.ok()) {
-        *exit_code = Fail(assigned.status());
-        return;
-      }
-      for (auto& f : *gallery)
-        if (auto it = assigned->find(f.id); it != assigned->end()) f.person = it->second.person;
-    }
-    openset::CalibrationOptions options;
-    options.seed = *seed;
-    auto c = openset::Calibrate(*gallery, options);
+    const auto data = engine::ResolveDataDir(flags.data_dir);
+    std::optional<double> target_fpir;
+    if (target_opt->count() > 0) target_fpir = *target;
+    auto c = engine::CalibrateCatalog(**catalog, data, *seed, target_fpir);
     if (!c.ok()) {
       *exit_code = Fail(c.status());
-      return;
-    }
-    c->measured_at = UtcNowIso();
-    const auto data = engine::ResolveDataDir(flags.data_dir);
-    if (Status s = openset::SaveCalibration(data, *c); !s.ok()) {
-      *exit_code = Fail(s);
       return;
     }
     nlohmann::json table = nlohmann::json::array();
@@ -87,6 +71,9 @@ void RegisterCalibrate(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     for (const auto& row : table)
       std::printf("%-10.2f %-24.4g %.4g\n", row["threshold"].get<double>(),
                   row["expected_false_matches"].get<double>(), row["fpir"].get<double>());
+    std::printf("search decisions target FPIR %.3g: threshold %.3f at this gallery's size\n",
+                c->target_fpir,
+                openset::ThresholdForFpir(c->model, c->target_fpir, c->gallery_size));
     std::printf("stored in %s\n", (data / openset::kCalibrationFileName).string().c_str());
   });
 }

@@ -18,6 +18,7 @@ void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     std::string scoring = "cosine", group_by;
     JustificationFlags why;
     std::string tenant;
+    float threshold = 0;
   };
   auto args = std::make_shared<Args>();
   AddJustificationFlags(cmd, args->why);
@@ -27,9 +28,15 @@ void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   cmd->add_option("--top", args->options.top_k, "matches per face")->capture_default_str();
   auto* min_score =
       cmd->add_option("--min-score", args->options.min_score, "hide matches below this score");
-  auto* threshold =
-      cmd->add_option("--threshold", args->options.match_threshold,
-                      "match decision threshold (default: 0.45 cosine, 0.42 hubness)");
+  auto* threshold = cmd->add_option(
+      "--threshold", args->threshold,
+      "match decision threshold (default: the calibrated one for the target FPIR at this "
+      "gallery's size; below the FPIR 1 % threshold only with --review-reason)");
+  cmd->add_option("--review-candidates", args->options.review_candidates,
+                  "also list up to N (at most 10) faces below the threshold per face, for human "
+                  "review (needs --review-reason; recorded in the audit log)");
+  cmd->add_option("--review-reason", args->options.review_reason,
+                  "why sub-threshold faces are reviewed (the local operator's review right)");
   cmd->add_option("--scoring", args->scoring,
                   "cosine (raw) or hubness (2cos - gallery face's and probe's 5-NN means)")
       ->capture_default_str();
@@ -47,7 +54,9 @@ void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       return;
     }
     args->options.scoring = *scoring;
-    if (threshold->count() == 0) args->options.match_threshold = engine::DefaultThreshold(*scoring);
+    if (threshold->count() > 0) args->options.match_threshold = args->threshold;
+    // The local operator holds the review right, exercised with a stated reason (audited).
+    args->options.may_review = !args->options.review_reason.empty();
     if (min_score->count() == 0 && *scoring == engine::Scoring::kHubness)
       args->options.min_score = -4.0f;  // the hubness score's floor (2 x -1 - 1 - 1)
     auto why = MakeJustification(args->why, true);
@@ -108,9 +117,12 @@ void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       std::cout << j.dump(2) << "\n";
       return;
     }
-    std::printf("probe %s (%dx%d): %zu face(s); %s scoring, decision threshold %.2f\n",
+    std::printf("probe %s (%dx%d): %zu face(s); %s scoring, decision threshold %.3f (%s)\n",
                 args->image.c_str(), r->width, r->height, r->faces.size(),
-                std::string(engine::ScoringName(r->scoring)).c_str(), r->threshold);
+                std::string(engine::ScoringName(r->scoring)).c_str(), r->threshold,
+                r->client_threshold ? "set by --threshold"
+                : r->calibrated     ? "calibrated for the target FPIR"
+                                    : "default: catalog not calibrated");
     if (r->expected_false_matches >= 0) {
       std::printf(
           "gallery %lld faces: a stranger's search is expected to raise %.3f false matches "
@@ -144,12 +156,20 @@ void RegisterSearch(CLI::App& app, GlobalFlags& flags, int* exit_code) {
         }
         continue;
       }
-      for (size_t k = 0; k < f.matches.size(); ++k) {
-        const auto& m = f.matches[k];
+      std::vector<const engine::Match*> listed;
+      for (const auto& m : f.matches) listed.push_back(&m);
+      for (const auto& m : f.candidates) listed.push_back(&m);
+      if (!f.candidates.empty())
+        std::printf(
+            "  (%zu candidate(s) below the threshold follow the matches: for human review "
+            "only, not matches)\n",
+            f.candidates.size());
+      for (size_t k = 0; k < listed.size(); ++k) {
+        const auto& m = *listed[k];
         const auto& s = m.face.source;
         std::printf(
             "  %2zu. %.3f (cos %.3f) %s %s  [source %s, %s/%s, %s%s%s] box (%.0f,%.0f %.0fx%.0f)\n",
-            k + 1, m.score, m.cosine, m.is_match ? "match   " : "        ",
+            k + 1, m.score, m.cosine, m.is_match ? "match   " : "review  ",
             m.face.image.path.c_str(), s.name.c_str(), s.legal_basis.c_str(),
             s.art9_condition.c_str(), s.jurisdiction.c_str(),
             s.retain_until.empty() ? "" : ", retain until ", s.retain_until.c_str(),

@@ -100,7 +100,8 @@ Result<std::vector<engine::Match>> ClusterSearcher::Search(std::span<const float
     for (ShardHit& hit : reply->hits) {
       engine::Match m;
       m.score = m.cosine = hit.score;
-      m.is_match = hit.score >= options.match_threshold;
+      m.is_match =
+          hit.score >= options.match_threshold.value_or(engine::DefaultThreshold(options.scoring));
       m.face = std::move(hit.face);
       m.face.face.id = GlobalFaceId(s, m.face.face.id);
       merged.push_back(std::move(m));

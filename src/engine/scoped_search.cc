@@ -43,7 +43,7 @@ Result<std::vector<Match>> SearchEmbeddingWithin(Engine& engine, std::span<const
       if (!std::binary_search(visible.begin(), visible.end(), row.source.id)) continue;
       Match m;
       m.score = scores[j];
-      m.is_match = m.score >= options.match_threshold;
+      m.is_match = m.score >= options.match_threshold.value_or(DefaultThreshold(options.scoring));
       m.face = std::move(row);
       matches.push_back(std::move(m));
       if (static_cast<int64_t>(matches.size()) == want) break;

@@ -1,11 +1,12 @@
 #include "engine/search.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "common/hash.h"
+#include "engine/decision.h"
 #include "engine/remote_search.h"
 #include "engine/scoped_search.h"
-#include "openset/calibration_file.h"
 #include "openset/impostor_model.h"
 #include "openset/neighbourhood_stats.h"
 
@@ -122,7 +123,7 @@ Result<std::vector<Match>> SearchEmbedding(Engine& engine, std::span<const float
     Match m;
     m.score = scores[j];
     m.cosine = cosines[j];
-    m.is_match = m.score >= options.match_threshold;
+    m.is_match = m.score >= options.match_threshold.value_or(DefaultThreshold(options.scoring));
     m.face = std::move(row);
     matches.push_back(std::move(m));
   }
@@ -131,34 +132,69 @@ Result<std::vector<Match>> SearchEmbedding(Engine& engine, std::span<const float
 
 Result<SearchResponse> SearchProbe(Engine& engine, vision::FaceAnalyzer& analyzer,
                                    std::span<const uint8_t> bytes, const SearchOptions& options) {
+  if (options.review_candidates < 0 || options.review_candidates > kMaxReviewCandidates)
+    return Status::InvalidArgument("review candidates: 0 to " +
+                                   std::to_string(kMaxReviewCandidates) + " per face");
+  if (options.review_candidates > 0 && !options.may_review)
+    return Status::PermissionDenied(
+        "sub-threshold candidates are for human review: this key's role may not ask for them");
   ASSIGN_OR_RETURN(SearchResponse response,
                    AnalyzeProbe(engine, analyzer, bytes, options.largest_only));
-  response.threshold = options.match_threshold;
   response.scoring = options.scoring;
   for (auto& face : response.faces) {
     ASSIGN_OR_RETURN(face.matches, SearchEmbedding(engine, face.embedding, options));
-    face.matched = !face.matches.empty() && face.matches.front().is_match;
   }
   // After the searches: a remote searcher counts its gallery while searching.
+  int64_t whole = 0;
   if (RemoteSearcher* remote = engine.remote_searcher()) {
-    ASSIGN_OR_RETURN(response.gallery_size, remote->GallerySize());
+    ASSIGN_OR_RETURN(whole, remote->GallerySize());
   } else {
-    response.gallery_size = engine.index().size();
+    whole = engine.index().size();
   }
+  response.gallery_size = whole;
   if (options.visible_sources) {
     ASSIGN_OR_RETURN(response.gallery_size, VisibleGallerySize(engine, *options.visible_sources));
   }
-  if (auto calibration = openset::LoadCalibration(engine.options().data_dir); calibration.ok()) {
-    // The impostor model of the scoring in use (none for hubness before a calibration with it).
-    const openset::ImpostorModel* model = &calibration->model;
-    if (options.scoring == Scoring::kHubness)
-      model = calibration->hubness ? &calibration->hubness->model : nullptr;
-    if (model) {
-      response.expected_false_matches =
-          openset::ExpectedFalseMatches(*model, options.match_threshold, response.gallery_size);
-      response.false_positive_identification_rate = openset::FalsePositiveIdentificationRate(
-          *model, options.match_threshold, response.gallery_size);
+  // The decision for the gallery searched (a tenant's visible faces, a cluster's whole gallery).
+  ASSIGN_OR_RETURN(std::optional<openset::Calibration> calibration, CurrentCalibration(engine));
+  ASSIGN_OR_RETURN(Decision decision, Decide(calibration, options.scoring, response.gallery_size));
+  float threshold = decision.threshold;
+  if (options.match_threshold) {
+    if (*options.match_threshold < decision.floor && !options.may_review) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf,
+                    "threshold %.3f is below %.3f, the FPIR 1 %% threshold for this gallery: only "
+                    "a key whose role allows review may lower it",
+                    *options.match_threshold, decision.floor);
+      return Status::PermissionDenied(buf);
     }
+    threshold = *options.match_threshold;
+    response.client_threshold = true;
+  }
+  response.threshold = threshold;
+  response.threshold_floor = decision.floor;
+  response.target_fpir = decision.target_fpir;
+  response.calibrated = decision.calibrated;
+  response.calibration_stale = calibration && CalibrationStale(*calibration, whole);
+  // Enforce it: matches at or above the threshold; below it, candidates only when asked for.
+  for (auto& face : response.faces) {
+    std::vector<Match> all = std::move(face.matches);
+    face.matches.clear();
+    for (auto& m : all) {
+      m.is_match = m.score >= threshold;
+      if (m.is_match) {
+        face.matches.push_back(std::move(m));
+      } else if (static_cast<int>(face.candidates.size()) < options.review_candidates) {
+        face.candidates.push_back(std::move(m));
+      }
+    }
+    face.matched = !face.matches.empty();
+  }
+  if (decision.model) {
+    response.expected_false_matches =
+        openset::ExpectedFalseMatches(*decision.model, threshold, response.gallery_size);
+    response.false_positive_identification_rate =
+        openset::FalsePositiveIdentificationRate(*decision.model, threshold, response.gallery_size);
   }
   return response;
 }

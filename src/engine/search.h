@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,7 +44,19 @@ struct SearchOptions {
   int top_k = 10;
   float min_score = -1.0f;  // matches below (in the scoring's score) are not listed
   bool largest_only = false;
-  float match_threshold = kDefaultMatchThreshold;
+  // The client's decision threshold. Unset: the decision threshold that holds the calibrated
+  // target FPIR for the searched gallery (engine/decision.h). A value below the decision's floor
+  // (the FPIR 1 % threshold) is refused (PermissionDenied) unless may_review.
+  std::optional<float> match_threshold;
+  // The caller holds the review right (an admin key; the local CLI operator): it may set a
+  // threshold below the floor and ask for review candidates.
+  bool may_review = false;
+  // Sub-threshold candidates per probe face for human review (0: none); at most
+  // kMaxReviewCandidates (decision.h). REQUIRES may_review (else PermissionDenied).
+  int review_candidates = 0;
+  // Why the candidates are wanted (governance refuses review candidates without it and records it
+  // in the search's audit record).
+  std::string review_reason;
   // The sources whose faces may be returned, ascending; null means every source. A tenant's search
   // sets it to the sources the tenant owns or that are shared to it: no face outside the set is
   // ever returned, however close, and gallery_size counts only the set (see scoped_search.h).
@@ -64,18 +77,31 @@ struct ProbeFace {
   BoxF box;  // in the probe's original pixels
   FaceQuality quality;
   Embedding embedding;
-  std::vector<Match> matches;  // best first
-  bool matched = false;        // the best match clears the threshold
+  // Enforced decision: only faces at or above the threshold, best first (empty: no match).
+  std::vector<Match> matches;
+  bool matched = false;  // matches is not empty
+  // Below the threshold, best first, only when SearchOptions::review_candidates asked for them:
+  // for human review, never a match.
+  std::vector<Match> candidates;
 };
 
 struct SearchResponse {
   // Of the probe bytes (audit uses this; the probe itself is never stored).
   std::string probe_sha256;
   int width = 0, height = 0;
-  float threshold = kDefaultMatchThreshold;
+  float threshold = kDefaultMatchThreshold;  // the threshold the decision used
   Scoring scoring = Scoring::kCosine;
-  int64_t gallery_size = 0;  // searchable faces in the index when the search ran
-  // From `likeness calibrate` (negative when the catalog was never calibrated): how many false
+  int64_t gallery_size = 0;  // searchable faces the search ran over (a tenant's visible ones)
+  // The calibrated decision (engine/decision.h): the FPIR it targets, the lowest threshold a
+  // client may ask for without the review right, whether a calibration was used (false: the
+  // scoring's default, small uncalibrated catalog), whether the client set the threshold, and
+  // whether the calibration is stale (catalog grew past kRecalibrateGrowth).
+  double target_fpir = 0;
+  float threshold_floor = kDefaultMatchThreshold;
+  bool calibrated = false;
+  bool client_threshold = false;
+  bool calibration_stale = false;
+  // From the calibration (negative when the catalog was never calibrated): how many false
   // matches one stranger's search is expected to raise at `threshold` over this gallery, and the
   // chance it raises any (FPIR).
   double expected_false_matches = -1, false_positive_identification_rate = -1;

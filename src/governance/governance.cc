@@ -133,6 +133,8 @@ Result<engine::SearchResponse> Governance::Search(const Justification& raw,
                                                   const engine::SearchOptions& options,
                                                   int64_t* audit_seq) {
   ASSIGN_OR_RETURN(Justification why, ValidateJustification(raw));
+  if (options.review_candidates > 0 && options.review_reason.empty())
+    return Status::InvalidArgument("candidates for human review need a stated reason");
   ASSIGN_OR_RETURN(auto analyzer, engine_.NewAnalyzer());
   ASSIGN_OR_RETURN(engine::SearchResponse r,
                    engine::SearchProbe(engine_, *analyzer, probe, options));
@@ -143,27 +145,44 @@ Result<engine::SearchResponse> Governance::Search(const Justification& raw,
   if (!remote) {
     ASSIGN_OR_RETURN(templates, OptOutTemplates());
   }
-  std::vector<int64_t> returned;
+  const auto opted_out = [&](const engine::Match& m) {
+    if (remote) return false;
+    auto held = engine_.catalog().GetFace(m.face.face.id, true);
+    if (!held.ok()) return true;
+    for (const auto& [ref, t] : templates) {
+      if (engine::Cosine(t, held->embedding) >= kOptOutThreshold) return true;
+    }
+    return false;
+  };
+  std::vector<int64_t> returned, candidates;
   for (auto& face : r.faces) {
-    std::erase_if(face.matches, [&](const engine::Match& m) {
-      if (remote) return false;
-      auto held = engine_.catalog().GetFace(m.face.face.id, true);
-      if (!held.ok()) return true;
-      for (const auto& [ref, t] : templates) {
-        if (engine::Cosine(t, held->embedding) >= kOptOutThreshold) return true;
-      }
-      return false;
-    });
-    face.matched = !face.matches.empty() && face.matches.front().is_match;
+    std::erase_if(face.matches, opted_out);
+    std::erase_if(face.candidates, opted_out);
+    face.matched = !face.matches.empty();
     for (const auto& m : face.matches) returned.push_back(m.face.face.id);
+    for (const auto& m : face.candidates) candidates.push_back(m.face.face.id);
   }
   if (!remote) RETURN_IF_ERROR(store_->CountHits(returned));
+  if (!remote) RETURN_IF_ERROR(store_->CountHits(candidates));
+  nlohmann::json details = {{"faces_in_probe", r.faces.size()},
+                            {"face_ids", returned},
+                            {"threshold", r.threshold},
+                            {"threshold_floor", r.threshold_floor},
+                            {"client_threshold", r.client_threshold},
+                            {"below_floor", r.threshold < r.threshold_floor},
+                            {"calibrated", r.calibrated},
+                            {"target_fpir", r.target_fpir},
+                            {"gallery_size", r.gallery_size},
+                            {"scoring", engine::ScoringName(options.scoring)}};
+  if (options.review_candidates > 0) {
+    // The audit says that sub-threshold faces were shown for human review, which, and why.
+    details["review"] = {{"reason", options.review_reason},
+                         {"candidates_per_face", options.review_candidates},
+                         {"candidate_ids", candidates}};
+  }
   ASSIGN_OR_RETURN(int64_t seq,
-                   Record("search", why, r.probe_sha256, static_cast<int64_t>(returned.size()),
-                          {{"faces_in_probe", r.faces.size()},
-                           {"face_ids", returned},
-                           {"threshold", options.match_threshold},
-                           {"scoring", engine::ScoringName(options.scoring)}}));
+                   Record("search", why, r.probe_sha256,
+                          static_cast<int64_t>(returned.size() + candidates.size()), details));
   if (audit_seq) *audit_seq = seq;
   return r;
 }

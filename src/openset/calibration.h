@@ -26,6 +26,8 @@ namespace likeness::openset {
 
 // Cap on scored comparisons (probes * gallery) in one calibration; keeps it to seconds.
 inline constexpr int64_t kMaxCalibrationComparisons = 4'000'000;
+// The default target FPIR: 1 % of stranger searches raise a false match.
+inline constexpr double kDefaultTargetFpir = 0.01;
 // Upper bound on sampled probe faces.
 inline constexpr int64_t kMaxCalibrationProbes = 2000;
 
@@ -65,6 +67,10 @@ struct Calibration {
   // is small: the 0.1 % quantile needs 1000+ probes). NaN-free: equals the top score when too few.
   double empirical_threshold_fpir_1e2 = 0, empirical_threshold_fpir_1e3 = 0;
   std::string measured_at;  // ISO 8601 UTC, set by the caller
+  // The operator's target false-positive identification rate: search declares a match only at or
+  // above the threshold that holds it for the searched gallery's size (engine/decision.h). Set by
+  // `likeness calibrate --target-fpir`; kept across recalibrations.
+  double target_fpir = kDefaultTargetFpir;
   // The hubness-corrected score's calibration (absent when skipped: hubness_k 0 or a gallery over
   // kMaxHubnessCalibrationFaces).
   std::optional<ScoreCalibration> hubness;

@@ -41,6 +41,7 @@ nlohmann::json ToJson(const Calibration& c) {
                       {"empirical_threshold_fpir_1e-2", c.empirical_threshold_fpir_1e2},
                       {"empirical_threshold_fpir_1e-3", c.empirical_threshold_fpir_1e3},
                       {"scoring", "cosine"},
+                      {"target_fpir", c.target_fpir},
                       {"impostor_model", ModelJson(c.model)}};
   if (c.hubness)
     j["hubness"] = {{"scoring", "hubness"},
@@ -66,6 +67,9 @@ Result<Calibration> CalibrationFromJson(const nlohmann::json& j) {
     c.empirical_threshold_fpir_1e2 = j.at("empirical_threshold_fpir_1e-2").get<double>();
     c.empirical_threshold_fpir_1e3 = j.at("empirical_threshold_fpir_1e-3").get<double>();
     c.model = ModelFromJson(j.at("impostor_model"));
+    c.target_fpir = j.value("target_fpir", kDefaultTargetFpir);  // absent in older files
+    if (!(c.target_fpir > 0 && c.target_fpir < 1))
+      return Status::InvalidArgument("calibration: target_fpir must lie in (0, 1)");
     if (j.contains("hubness")) {  // absent in files written before per-scoring calibration
       const auto& h = j.at("hubness");
       ScoreCalibration sc;

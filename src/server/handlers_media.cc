@@ -1,6 +1,10 @@
 // Stored photos, video frames and face crops, re-encoded as JPEG: orientation applied and metadata
 // (EXIF, GPS) dropped, and the stored bytes checked against their recorded hash before anything is
 // served. Responses are marked no-store: browsers and proxies must not keep copies.
+//
+// Purpose-bound: each route serves only with the media token a search or other audited read
+// returned for exactly this object to exactly this key (media_tokens.h), and each read is audited.
+// A stored video (playback and frames) takes the token of its image id.
 #include <httplib.h>
 
 #include <cmath>
@@ -39,6 +43,25 @@ Result<double> TimeParam(const Call& call) {
   return t;
 }
 
+// The grant behind the request's ?token= for this object and key (PermissionDenied otherwise),
+// checked before anything about the id is looked up: a refusal is the same for every id.
+Result<MediaGrant> Granted(Services& s, const Call& call, MediaKind kind) {
+  const std::string token =
+      call.http.has_param("token") ? call.http.get_param_value("token") : std::string();
+  return s.media.Check(kind, call.Id(0), call.caller->id, token);
+}
+
+// The read's own audit record (action "media"), under the justification of the record that
+// granted it: no audit record, no bytes.
+Status RecordRead(Services& s, const Call& call, const MediaGrant& grant, const char* kind) {
+  governance::Justification why = grant.why;
+  StampCaller(call, why);
+  return s.gov
+      .Record("media", why, "", 1,
+              {{"kind", kind}, {"id", call.Id(0)}, {"granted_by", grant.audit_seq}})
+      .status();
+}
+
 Reply JpegReply(std::string jpeg) {
   Reply r = Reply::Bytes("image/jpeg", std::move(jpeg));
   r.headers.emplace_back("Cache-Control", "no-store");
@@ -48,6 +71,7 @@ Reply JpegReply(std::string jpeg) {
 }  // namespace
 
 Result<Reply> HandleGetImage(Services& s, const Call& call) {
+  ASSIGN_OR_RETURN(MediaGrant grant, Granted(s, call, MediaKind::kImage));
   ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
   ASSIGN_OR_RETURN(catalog::ImageRecord image, VisibleImage(s, scope, call.Id(0)));
   ASSIGN_OR_RETURN(const double t, TimeParam(call));
@@ -56,6 +80,7 @@ Result<Reply> HandleGetImage(Services& s, const Call& call) {
                        : LoadStored(s, image);
   if (!decoded.ok()) return decoded.status();
   ASSIGN_OR_RETURN(std::string jpeg, engine::EncodeJpeg(decoded->bgr));
+  RETURN_IF_ERROR(RecordRead(s, call, grant, image.is_video() ? "video_frame" : "image"));
   return JpegReply(std::move(jpeg));
 }
 
@@ -63,6 +88,7 @@ Result<Reply> HandleGetImage(Services& s, const Call& call) {
 // streams copied without metadata (videoio/remux.h), one Range served at a time so a player can
 // seek.
 Result<Reply> HandleGetVideo(Services& s, const Call& call) {
+  ASSIGN_OR_RETURN(MediaGrant grant, Granted(s, call, MediaKind::kImage));
   ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
   ASSIGN_OR_RETURN(catalog::ImageRecord image, VisibleImage(s, scope, call.Id(0)));
   if (!image.is_video()) {
@@ -70,6 +96,7 @@ Result<Reply> HandleGetVideo(Services& s, const Call& call) {
   }
   ASSIGN_OR_RETURN(videoio::PlaybackCopy copy,
                    engine::StoredVideoPlaybackCopy(image, s.engine.options()));
+  RETURN_IF_ERROR(RecordRead(s, call, grant, "video"));
   Reply r =
       Reply::Bytes(std::string(videoio::ContainerMimeType(copy.container)), std::move(copy.bytes));
   r.headers.emplace_back("Cache-Control", "no-store");
@@ -80,11 +107,13 @@ Result<Reply> HandleGetVideo(Services& s, const Call& call) {
 }
 
 Result<Reply> HandleGetFaceCrop(Services& s, const Call& call) {
+  ASSIGN_OR_RETURN(MediaGrant grant, Granted(s, call, MediaKind::kCrop));
   ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
   if (engine::RemoteSearcher* remote = s.engine.remote_searcher();
       remote != nullptr && scope.IsOperator()) {
     // A cluster router: the shard holding the face renders its crop from its own photo.
     ASSIGN_OR_RETURN(std::string jpeg, remote->FaceCrop(call.Id(0)));
+    RETURN_IF_ERROR(RecordRead(s, call, grant, "crop"));
     return JpegReply(std::move(jpeg));
   }
   ASSIGN_OR_RETURN(catalog::FaceRecord face, VisibleFace(s, scope, call.Id(0)));
@@ -92,6 +121,7 @@ Result<Reply> HandleGetFaceCrop(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(imageio::DecodedImage decoded,
                    engine::LoadStoredFaceImage(image, face, s.engine.options()));
   ASSIGN_OR_RETURN(std::string jpeg, engine::FaceCropJpeg(decoded, face.box));
+  RETURN_IF_ERROR(RecordRead(s, call, grant, "crop"));
   return JpegReply(std::move(jpeg));
 }
 

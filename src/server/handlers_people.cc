@@ -1,7 +1,9 @@
 // The people routes: faces grouped into people (src/openset/people_store.h, <data>/people.db),
-// listed for investigators and privacy officers, renamed, merged and split by privacy officers and
-// admins. Every edit is recorded in the audit chain (action "people") under the key's name.
-// Erasure by person is an ordinary erasure (POST /api/v1/erasures with by=person).
+// listed for investigators and privacy officers (reads state a purpose, basis and case in the query
+// string and are audited as action "people_read"; crops carry media tokens), renamed, merged and
+// split by privacy officers and admins. Every edit is recorded in the audit chain (action "people")
+// under the key's name. Erasure by person is an ordinary erasure (POST /api/v1/erasures with
+// by=person).
 #include <httplib.h>
 
 #include <filesystem>
@@ -9,6 +11,7 @@
 #include "openset/people_store.h"
 #include "server/form.h"
 #include "server/handlers.h"
+#include "server/purpose_bound.h"
 #include "server/tenant_scope.h"
 
 namespace likeness::server {
@@ -53,25 +56,39 @@ Result<Reply> Recorded(Services& s, const Call& call, const nlohmann::json& deta
   return Reply::Json(reply);
 }
 
+// A read of people (names, faces): audited (action "people_read") under the caller's stated
+// purpose, basis and case before anything is returned; the reply's crops and photos carry media
+// tokens bound to that record.
+Result<Reply> ReadRecorded(Services& s, const Call& call, const governance::Justification& why,
+                           const nlohmann::json& details, nlohmann::json reply) {
+  ASSIGN_OR_RETURN(int64_t seq, s.gov.Record("people_read", why, "", 0, details));
+  reply["audit_seq"] = seq;
+  GrantMedia(s, call, seq, why, reply);
+  return Reply::Json(reply);
+}
+
 }  // namespace
 
 Result<Reply> HandleListPeople(Services& s, const Call& call) {
   RETURN_IF_ERROR(RequireOperatorTenant(call, "people"));
+  ASSIGN_OR_RETURN(governance::Justification why, QueryJustification(call));
   nlohmann::json list = nlohmann::json::array();
   auto store = OpenPeople(s, false);
-  if (!store.ok() && store.status().code() == StatusCode::kNotFound)
-    return Reply::Json({{"people", list}});
-  RETURN_IF_ERROR(store.status());
-  ASSIGN_OR_RETURN(auto people, (*store)->List());
-  for (const auto& p : people) {
-    ASSIGN_OR_RETURN(auto faces, (*store)->FacesOf(p.id));
-    list.push_back(PersonJson(p, faces));
+  if (!store.ok() && store.status().code() != StatusCode::kNotFound) return store.status();
+  if (store.ok()) {
+    ASSIGN_OR_RETURN(auto people, (*store)->List());
+    for (const auto& p : people) {
+      ASSIGN_OR_RETURN(auto faces, (*store)->FacesOf(p.id));
+      list.push_back(PersonJson(p, faces));
+    }
   }
-  return Reply::Json({{"people", list}});
+  return ReadRecorded(s, call, why, {{"read", "people"}, {"people", list.size()}},
+                      {{"people", list}});
 }
 
 Result<Reply> HandleGetPerson(Services& s, const Call& call) {
   RETURN_IF_ERROR(RequireOperatorTenant(call, "people"));
+  ASSIGN_OR_RETURN(governance::Justification why, QueryJustification(call));
   ASSIGN_OR_RETURN(auto store, OpenPeople(s, false));
   ASSIGN_OR_RETURN(auto p, store->Get(call.Id(0)));
   ASSIGN_OR_RETURN(auto ids, store->FacesOf(p.id));
@@ -86,7 +103,10 @@ Result<Reply> HandleGetPerson(Services& s, const Call& call) {
                      {"crop_url", CropUrl(r.face.id)},
                      {"image_url", "/api/v1/images/" + std::to_string(r.image.id)}});
   j["face_list"] = std::move(faces);
-  return Reply::Json(j);
+  return ReadRecorded(
+      s, call, why,
+      {{"read", "person"}, {"person", p.id}, {"faces", ids.size()}, {"named", !p.name.empty()}},
+      std::move(j));
 }
 
 Result<Reply> HandleNamePerson(Services& s, const Call& call) {

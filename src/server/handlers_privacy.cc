@@ -11,6 +11,7 @@
 #include "governance/optout.h"
 #include "server/form.h"
 #include "server/handlers.h"
+#include "server/purpose_bound.h"
 #include "server/tenant_scope.h"
 #include "server/upload_ingest.h"
 
@@ -21,24 +22,6 @@ constexpr size_t kMaxFaceIds = 10'000;
 
 std::span<const uint8_t> Bytes(const httplib::MultipartFormData& f) {
   return {reinterpret_cast<const uint8_t*>(f.content.data()), f.content.size()};
-}
-
-Result<governance::Justification> FormJustification(const Form& form, const Call& call) {
-  governance::Justification j;
-  StampCaller(call, j);
-  ASSIGN_OR_RETURN(j.purpose, form.Text("purpose"));
-  ASSIGN_OR_RETURN(j.legal_basis, form.Text("legal_basis", 100));
-  ASSIGN_OR_RETURN(j.case_ref, form.Text("case_ref", 200));
-  return governance::ValidateJustification(std::move(j));
-}
-
-Result<governance::Justification> JsonJustification(const nlohmann::json& body, const Call& call) {
-  governance::Justification j;
-  StampCaller(call, j);
-  ASSIGN_OR_RETURN(j.purpose, JsonText(body, "purpose", true));
-  ASSIGN_OR_RETURN(j.legal_basis, JsonText(body, "legal_basis", true, 100));
-  ASSIGN_OR_RETURN(j.case_ref, JsonText(body, "case_ref", true, 200));
-  return governance::ValidateJustification(std::move(j));
 }
 
 // Drops server paths from a governance report and adds the URLs a client can follow.
@@ -126,6 +109,24 @@ Status RequireOperatorTenantForPerson(const Call& call, const governance::Erasur
   return RequireOperatorTenant(call, "people");
 }
 
+// The erasure plan limited to the caller's tenant. Every "not found" - whether the item does not
+// exist or belongs to another tenant - becomes the one reply for that kind and value, so the two
+// cannot be told apart by their bodies.
+Result<governance::ErasurePlan> ScopedPlan(Services& s, const Call& call,
+                                           const governance::ErasureRequest& req) {
+  auto plan = governance::PlanErasure(s.gov, req);
+  Status scoped = plan.status();
+  if (plan.ok()) {
+    ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
+    scoped = ScopeErasurePlan(s, scope, *plan);
+  }
+  if (scoped.code() == StatusCode::kNotFound) {
+    return Status::NotFound("nothing this key may erase matches that request");
+  }
+  RETURN_IF_ERROR(scoped);
+  return plan;
+}
+
 }  // namespace
 
 Result<Reply> HandleSubjectAccess(Services& s, const Call& call) {
@@ -145,6 +146,8 @@ Result<Reply> HandleSubjectAccess(Services& s, const Call& call) {
                                              why, &scope.own));
   Redact(report["faces"]);
   report["probe_sha256"] = probe.probe_sha256;
+  if (report.contains("audit_seq") && report["audit_seq"].is_number_integer())
+    GrantMedia(s, call, report["audit_seq"].get<int64_t>(), why, report);
   report["options"] = {"POST /api/v1/erasures with by=subject and these face_ids",
                        "POST /api/v1/optouts with this photo"};
   return Reply::Json(report);
@@ -188,12 +191,19 @@ Result<Reply> HandleWithdrawOptOut(Services& s, const Call& call) {
 Result<Reply> HandlePreviewErasure(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(nlohmann::json body, JsonObjectBody(call.http, s.options.max_json_bytes));
   ASSIGN_OR_RETURN(governance::ErasureRequest req, ReadErasureRequest(body));
+  // A preview shows which faces a request reaches: a purpose-bound read like any other.
+  ASSIGN_OR_RETURN(governance::Justification why, JsonJustification(body, call));
   RETURN_IF_ERROR(RequireOperatorTenantForPerson(call, req));
-  ASSIGN_OR_RETURN(governance::ErasurePlan plan, governance::PlanErasure(s.gov, req));
-  ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
-  RETURN_IF_ERROR(ScopeErasurePlan(s, scope, plan));
+  ASSIGN_OR_RETURN(governance::ErasurePlan plan, ScopedPlan(s, call, req));
   ASSIGN_OR_RETURN(nlohmann::json preview, governance::PreviewJson(s.gov, plan));
   Redact(preview["faces"]);
+  ASSIGN_OR_RETURN(int64_t seq, s.gov.Record("erasure_preview", why, "",
+                                             static_cast<int64_t>(plan.face_ids.size()),
+                                             {{"by", body["by"]},
+                                              {"faces", plan.face_ids.size()},
+                                              {"images", plan.image_ids.size()}}));
+  preview["audit_seq"] = seq;
+  GrantMedia(s, call, seq, why, preview);
   return Reply::Json(preview);
 }
 
@@ -203,9 +213,7 @@ Result<Reply> HandleExecuteErasure(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(governance::Justification why, JsonJustification(body, call));
   RETURN_IF_ERROR(RequireOperatorTenantForPerson(call, req));
   std::unique_lock lock(s.store_mu);
-  ASSIGN_OR_RETURN(governance::ErasurePlan plan, governance::PlanErasure(s.gov, req));
-  ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
-  RETURN_IF_ERROR(ScopeErasurePlan(s, scope, plan));
+  ASSIGN_OR_RETURN(governance::ErasurePlan plan, ScopedPlan(s, call, req));
   ASSIGN_OR_RETURN(governance::ErasureReceipt receipt,
                    governance::ExecuteErasure(s.gov, plan, why));
   receipt.json["stored_copies_removed"] = RemoveErasedCopies(s);

@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include "common/hash.h"
+#include "engine/decision.h"
 #include "engine/person_groups.h"
 #include "engine/remote_search.h"
 #include "engine/search.h"
@@ -14,6 +15,7 @@
 #include "server/form.h"
 #include "server/handlers.h"
 #include "server/json_views.h"
+#include "server/purpose_bound.h"
 #include "server/tenant_scope.h"
 
 namespace likeness::server {
@@ -23,15 +25,24 @@ std::span<const uint8_t> Bytes(const httplib::MultipartFormData& f) {
   return {reinterpret_cast<const uint8_t*>(f.content.data()), f.content.size()};
 }
 
-// The why of a search or verification, from the form, with the caller as operator. The
-// governance facade validates it (the legal basis must be a GDPR Art. 6(1) basis or alias).
-Result<governance::Justification> ReadJustification(const Form& form, const Call& call) {
-  governance::Justification j;
-  StampCaller(call, j);
-  ASSIGN_OR_RETURN(j.purpose, form.Text("purpose"));
-  ASSIGN_OR_RETURN(j.legal_basis, form.Text("legal_basis", 100));
-  ASSIGN_OR_RETURN(j.case_ref, form.Text("case_ref", 200));
-  return governance::ValidateJustification(std::move(j));
+// The review right: sub-threshold candidates and thresholds below the FPIR 1 % floor. An admin
+// decision: only admin keys hold it.
+bool MayReview(const Call& call) { return call.caller->role == Role::kAdmin; }
+
+// The decision the search used, for the reply: the threshold, where it comes from, and what it
+// means for a stranger's search over this gallery.
+void AddDecision(const engine::SearchResponse& r, nlohmann::json& body) {
+  body["gallery_size"] = r.gallery_size;  // the faces this tenant's search ran over
+  body["threshold_floor"] = r.threshold_floor;
+  body["target_fpir"] = r.calibrated ? nlohmann::json(r.target_fpir) : nlohmann::json();
+  body["threshold_source"] = r.client_threshold ? "client"
+                             : r.calibrated     ? "calibrated"
+                                                : "default";
+  body["expected_false_matches"] =
+      r.expected_false_matches < 0 ? nlohmann::json() : nlohmann::json(r.expected_false_matches);
+  body["fpir"] = r.false_positive_identification_rate < 0
+                     ? nlohmann::json()
+                     : nlohmann::json(r.false_positive_identification_rate);
 }
 
 }  // namespace
@@ -39,7 +50,7 @@ Result<governance::Justification> ReadJustification(const Form& form, const Call
 Result<Reply> HandleSearch(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(Form form, Form::Of(call.http));
   ASSIGN_OR_RETURN(const httplib::MultipartFormData* image, form.File("image"));
-  ASSIGN_OR_RETURN(governance::Justification why, ReadJustification(form, call));
+  ASSIGN_OR_RETURN(governance::Justification why, FormJustification(form, call));
   engine::SearchOptions options;
   ASSIGN_OR_RETURN(options.top_k, form.Int("top_k", 10, 1, s.options.max_top_k));
   ASSIGN_OR_RETURN(std::string scoring, form.OptionalText("scoring", 20));
@@ -47,12 +58,23 @@ Result<Reply> HandleSearch(Services& s, const Call& call) {
   // Cosine lies in [-1, 1]; the hubness score 2cos - two means in [-4, 4].
   const float bound = options.scoring == engine::Scoring::kHubness ? 4.0f : 1.0f;
   ASSIGN_OR_RETURN(options.min_score, form.Float("min_score", -bound, -bound, bound));
-  ASSIGN_OR_RETURN(
-      options.match_threshold,
-      form.Float("threshold", engine::DefaultThreshold(options.scoring), -bound, bound));
+  // No threshold: the calibrated decision threshold (engine/decision.h). One below the FPIR 1 %
+  // floor, and candidates below the threshold, need the review right (the engine refuses).
+  ASSIGN_OR_RETURN(std::string threshold, form.OptionalText("threshold", 20));
+  if (!threshold.empty()) {
+    ASSIGN_OR_RETURN(options.match_threshold, form.Float("threshold", 0, -bound, bound));
+  }
+  ASSIGN_OR_RETURN(options.review_candidates,
+                   form.Int("review_candidates", 0, 0, engine::kMaxReviewCandidates));
+  ASSIGN_OR_RETURN(options.review_reason, form.OptionalText("review_reason", 500));
+  options.may_review = MayReview(call);
   ASSIGN_OR_RETURN(options.largest_only, form.Bool("largest", false));
   // Only the tenant's own sources and those shared to it are searched.
   ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
+  // The hubness statistics span every tenant's faces (one neighbourhood state per instance): the
+  // operator tenant's only, like people.
+  if (options.scoring == engine::Scoring::kHubness)
+    RETURN_IF_ERROR(RequireOperatorTenant(call, "hubness statistics"));
   // A cluster router holds no sources itself: the operator tenant searches every shard; other
   // tenants' scopes are single-node (the engine refuses them on a router).
   if (!(s.gov.engine().remote_searcher() != nullptr && scope.IsOperator())) {
@@ -71,9 +93,10 @@ Result<Reply> HandleSearch(Services& s, const Call& call) {
   if (!lease.ok()) return BusyReply();
   int64_t seq = 0;
   ASSIGN_OR_RETURN(engine::SearchResponse result, s.gov.Search(why, Bytes(*image), options, &seq));
+  if (result.calibration_stale) s.recalibrator.Kick();
   nlohmann::json body = SearchJson(result);
   body["audit_seq"] = seq;
-  body["gallery_size"] = result.gallery_size;  // the faces this tenant's search ran over
+  AddDecision(result, body);
   if (!group_by.empty()) {
     for (size_t i = 0; i < result.faces.size(); ++i) {
       const auto& f = result.faces[i];
@@ -83,6 +106,8 @@ Result<Reply> HandleSearch(Services& s, const Call& call) {
       body["faces"][i]["people"] = std::move(people);
     }
   }
+  // The faces and photos this search returned may be fetched with the tokens in their URLs.
+  GrantMedia(s, call, seq, why, body);
   return Reply::Json(body);
 }
 
@@ -90,9 +115,13 @@ Result<Reply> HandleVerify(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(Form form, Form::Of(call.http));
   ASSIGN_OR_RETURN(const httplib::MultipartFormData* a, form.File("image_a"));
   ASSIGN_OR_RETURN(const httplib::MultipartFormData* b, form.File("image_b"));
-  ASSIGN_OR_RETURN(governance::Justification why, ReadJustification(form, call));
+  ASSIGN_OR_RETURN(governance::Justification why, FormJustification(form, call));
   ASSIGN_OR_RETURN(float threshold,
                    form.Float("threshold", engine::kDefaultMatchThreshold, -1.0f, 1.0f));
+  // 1:1 has no gallery to calibrate for: the default threshold is the floor without review.
+  if (threshold < engine::kDefaultMatchThreshold && !MayReview(call))
+    return Status::PermissionDenied(
+        "a verification threshold below the default needs a key whose role allows review");
 
   RETURN_IF_ERROR(CheckImageHeader(s, Bytes(*a)).WithContext("image_a"));
   RETURN_IF_ERROR(CheckImageHeader(s, Bytes(*b)).WithContext("image_b"));

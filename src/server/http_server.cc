@@ -117,9 +117,11 @@ Result<std::unique_ptr<Server>> Server::Create(engine::Engine& engine, ServerOpt
       std::make_unique<SelfCheckState>(std::move(kinds), s->options_.selfcheck_challenge_ttl);
   s->index_saver_ =
       std::make_unique<IndexSaver>(engine, s->options_.index_save_delay, s->options_.log);
-  s->services_ = std::unique_ptr<Services>(
-      new Services{engine, *s->gov_, *s->analyzers_, *s->keys_, s->gov_->audit(), *s->metrics_,
-                   s->options_, s->store_mu_, *s->selfcheck_, *s->index_saver_});
+  s->media_ = std::make_unique<MediaTokens>(s->options_.media_token_ttl);
+  s->recalibrator_ = std::make_unique<Recalibrator>(engine, s->options_.log);
+  s->services_ = std::unique_ptr<Services>(new Services{
+      engine, *s->gov_, *s->analyzers_, *s->keys_, s->gov_->audit(), *s->metrics_, s->options_,
+      s->store_mu_, *s->selfcheck_, *s->index_saver_, *s->media_, *s->recalibrator_});
   // Stored upload copies whose image was erased (by the CLI, or before a crash) go now.
   if (auto swept = SweepUploads(engine, /*exclusive=*/true); !swept.ok()) {
     s->options_.log("upload sweep: " + swept.status().ToString());

@@ -40,6 +40,8 @@ namespace likeness::server {
 
 class AnalyzerPool;
 class IndexSaver;
+class MediaTokens;
+class Recalibrator;
 class SelfCheckState;
 class ApiKeyStore;
 class Metrics;
@@ -95,6 +97,8 @@ class Server {
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<SelfCheckState> selfcheck_;
   std::unique_ptr<IndexSaver> index_saver_;  // destroyed after http_: its last save sees no upload
+  std::unique_ptr<MediaTokens> media_;
+  std::unique_ptr<Recalibrator> recalibrator_;  // destroyed after http_: no search kicks it then
   Router router_;
   std::unique_ptr<Services> services_;
   std::unique_ptr<httplib::Server> http_;

@@ -101,6 +101,15 @@ nlohmann::json SearchJson(const engine::SearchResponse& r) {
                      {"quality", QualityJson(f.quality)},
                      {"decision", f.matched ? "match" : "no_match"},
                      {"matches", std::move(matches)}});
+    if (!f.candidates.empty()) {
+      nlohmann::json candidates = nlohmann::json::array();
+      for (const auto& m : f.candidates) {
+        nlohmann::json c = MatchJson(m);
+        c["candidate"] = true;  // below the threshold: for human review, not a match
+        candidates.push_back(std::move(c));
+      }
+      faces.back()["candidates"] = std::move(candidates);
+    }
   }
   return {{"probe_sha256", r.probe_sha256},
           {"width", r.width},

@@ -59,6 +59,9 @@ struct ServerOptions {
   std::string selfcheck_challenges = "turn-left,turn-right,blink";
   std::chrono::seconds selfcheck_challenge_ttl{60};
 
+  // How long the media tokens a search or people read returns stay valid (media_tokens.h).
+  std::chrono::seconds media_token_ttl{600};
+
   // Where operational messages go (one line each, no trailing newline). Default: stderr.
   std::function<void(std::string_view)> log;
 };

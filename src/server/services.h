@@ -11,8 +11,10 @@
 #include "server/analyzer_pool.h"
 #include "server/api_keys.h"
 #include "server/index_saver.h"
+#include "server/media_tokens.h"
 #include "server/metrics.h"
 #include "server/options.h"
+#include "server/recalibrator.h"
 #include "server/selfcheck_state.h"
 
 namespace likeness::server {
@@ -34,6 +36,10 @@ struct Services {
   SelfCheckState& selfcheck;
   // Uploads mark the index dirty here instead of rewriting the index file per request.
   IndexSaver& index_saver;
+  // Signed, short-lived grants to the photos and crops an audited read returned (media_tokens.h).
+  MediaTokens& media;
+  // Background recalibration when a search finds the calibration stale (recalibrator.h).
+  Recalibrator& recalibrator;
 
   void Log(std::string_view line) const { options.log(line); }
 };

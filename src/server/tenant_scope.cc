@@ -9,8 +9,10 @@ bool In(const std::vector<int64_t>& sorted, int64_t id) {
   return std::binary_search(sorted.begin(), sorted.end(), id);
 }
 
-Status Absent(std::string_view kind, int64_t id) {
-  return Status::NotFound(std::string(kind) + " " + std::to_string(id) + " not found");
+// The one NotFound for a kind: the same bytes whatever the id, and whether it does not exist or
+// belongs to another tenant (the id is in the request; echoing it would only make replies differ).
+Status Absent(std::string_view kind, int64_t /*id*/) {
+  return Status::NotFound(std::string(kind) + " not found");
 }
 
 }  // namespace
@@ -78,6 +80,9 @@ Status ScopeErasurePlan(Services& s, const TenantScope& scope, governance::Erasu
     return Absent("source", plan.source_id);
   }
   ASSIGN_OR_RETURN(auto faces, s.engine.catalog().GetFacesWithProvenance(plan.face_ids));
+  // A named face that is held nowhere answers like another tenant's (a subject erasure names its
+  // faces by id): otherwise "missing" would preview as nothing and "not yours" as NotFound.
+  if (!filter && faces.size() != plan.face_ids.size()) return Absent("face", 0);
   std::vector<int64_t> own_faces;
   for (const auto& f : faces) {
     if (scope.Owns(f.source.id)) {

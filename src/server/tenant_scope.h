@@ -36,7 +36,8 @@ struct TenantScope {
 // The scope of the caller of a key-protected route (REQUIRES: call.caller set).
 Result<TenantScope> ScopeOf(Services& s, const Call& call);
 
-// Records by id when the scope sees them; NotFound (same message as a missing id) otherwise.
+// Records by id when the scope sees them; NotFound otherwise, with one message per kind ("image
+// not found") whatever the id: a missing id and another tenant's give byte-identical replies.
 Result<catalog::SourceRecord> VisibleSource(Services& s, const TenantScope& scope, int64_t id);
 Result<catalog::ImageRecord> VisibleImage(Services& s, const TenantScope& scope, int64_t id);
 Result<catalog::FaceRecord> VisibleFace(Services& s, const TenantScope& scope, int64_t id);

@@ -73,6 +73,35 @@ std::vector<Case> Matrix(int64_t source_id, int64_t image_id, int64_t face_id,
     return [path](httplib::Client& c, const httplib::Headers& h, Role) { return c.Get(path, h); };
   };
   const std::string sources = "/api/v1/sources/" + std::to_string(source_id);
+  // Photos and crops open only with the media token of a purpose-bound read: a role that may see
+  // faces first makes one (a search, or a subject access for privacy officers) and follows a URL
+  // it returned; other roles try the bare path (the gate refuses them before any token check).
+  const auto media = [probe](std::string key, int64_t id) {
+    return [probe, key, id](httplib::Client& c, const httplib::Headers& h, Role role) {
+      if (role != Role::kAdmin && role != Role::kSearch && role != Role::kPrivacy) {
+        const std::string bare = key == "image_url" ? "/api/v1/images/" + std::to_string(id)
+                                 : key == "video_url"
+                                     ? "/api/v1/videos/" + std::to_string(id)
+                                     : "/api/v1/faces/" + std::to_string(id) + "/crop";
+        return c.Get(bare, h);
+      }
+      const bool search = role == Role::kSearch;
+      // A video plays with the token of its image id: follow the image URL on the videos route.
+      const std::string field = key == "video_url" ? "image_url" : key;
+      auto read = c.Post(search ? "/api/v1/search" : "/api/v1/access", h,
+                         Justified({FilePart("image", probe), TextPart("largest", "true")}));
+      const nlohmann::json j = Json(read);
+      std::string url;
+      if (search && j.contains("faces") && !j["faces"].empty() && !j["faces"][0]["matches"].empty())
+        url = j["faces"][0]["matches"][0].value(field, "");
+      if (!search && j.contains("faces") && !j["faces"].empty())
+        url = j["faces"][0].value(field, "");
+      if (key == "video_url" && url.starts_with("/api/v1/images/")) {
+        url.replace(0, std::string("/api/v1/images/").size(), "/api/v1/videos/");
+      }
+      return c.Get(url.empty() ? "/api/v1/images/0" : url, h);
+    };
+  };
   return {
       {"GET", "/api/v1/healthz", {}, get("/api/v1/healthz")},
       {"GET", "/api/v1/openapi.json", {}, get("/api/v1/openapi.json")},
@@ -119,12 +148,10 @@ std::vector<Case> Matrix(int64_t source_id, int64_t image_id, int64_t face_id,
        [upload, sources](httplib::Client& c, const httplib::Headers& h, Role) {
          return c.Post(sources + "/images", h, {FilePart("images", upload)});
        }},
-      {"GET", "/api/v1/images/{id}", see_faces, get("/api/v1/images/" + std::to_string(image_id))},
-      {"GET", "/api/v1/faces/{id}/crop", see_faces,
-       get("/api/v1/faces/" + std::to_string(face_id) + "/crop")},
+      {"GET", "/api/v1/images/{id}", see_faces, media("image_url", image_id)},
+      {"GET", "/api/v1/faces/{id}/crop", see_faces, media("crop_url", face_id)},
       // A photo's id: the roles that may see photos get 404 (not a video), the others 403.
-      {"GET", "/api/v1/videos/{id}", see_faces, get("/api/v1/videos/" + std::to_string(image_id)),
-       404},
+      {"GET", "/api/v1/videos/{id}", see_faces, media("video_url", image_id), 404},
       // Privacy and audit (last: they change what is held).
       {"POST",
        "/api/v1/access",
@@ -155,7 +182,7 @@ std::vector<Case> Matrix(int64_t source_id, int64_t image_id, int64_t face_id,
        {kAdmin, kPrivacy},
        [](httplib::Client& c, const httplib::Headers& h, Role) {
          return c.Post("/api/v1/erasures/preview", h,
-                       nlohmann::json{{"by", "jurisdiction"}, {"value", "DE"}}.dump(),
+                       JustifiedJson({{"by", "jurisdiction"}, {"value", "DE"}}).dump(),
                        "application/json");
        }},
       {"POST",
@@ -168,9 +195,11 @@ std::vector<Case> Matrix(int64_t source_id, int64_t image_id, int64_t face_id,
                        JustifiedJson({{"by", "face"}, {"value", std::to_string(face)}}).dump(),
                        "application/json");
        }},
-      {"GET", "/api/v1/people", see_faces, get("/api/v1/people")},
+      {"GET", "/api/v1/people", see_faces,
+       get("/api/v1/people?purpose=matrix&legal_basis=art6-1-e&case_ref=M-1")},
       {"GET", "/api/v1/people/{id}", see_faces,
-       get("/api/v1/people/" + std::to_string(people.shown))},
+       get("/api/v1/people/" + std::to_string(people.shown) +
+           "?purpose=matrix&legal_basis=art6-1-e&case_ref=M-1")},
       {"POST",
        "/api/v1/people/{id}/name",
        {kAdmin, kPrivacy},

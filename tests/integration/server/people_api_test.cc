@@ -10,6 +10,9 @@
 namespace likeness::server::testing {
 namespace {
 
+// People reads state why (audited).
+const std::string kWhy = "purpose=people%20test&legal_basis=art6-1-e&case_ref=P-1";
+
 class PeopleApiTest : public ServerTest {
  protected:
   httplib::Result PostJson(const std::string& path, const nlohmann::json& body, Role role) {
@@ -35,7 +38,7 @@ class PeopleApiTest : public ServerTest {
 
 TEST_F(PeopleApiTest, ListShowRenameMergeSplitAndEraseByPerson) {
   EnsureCatalog();
-  auto empty = Client()->Get("/api/v1/people", Auth(Role::kSearch));
+  auto empty = Client()->Get("/api/v1/people?" + kWhy, Auth(Role::kSearch));
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->status, 200);
   EXPECT_TRUE(Json(empty)["people"].empty());  // nothing clustered yet
@@ -57,7 +60,7 @@ TEST_F(PeopleApiTest, ListShowRenameMergeSplitAndEraseByPerson) {
         {{std::prev(by_image.end())->second.back() + 200000, other_image + 300000}});
   }
 
-  auto list = Client()->Get("/api/v1/people", Auth(Role::kSearch));
+  auto list = Client()->Get("/api/v1/people?" + kWhy, Auth(Role::kSearch));
   ASSERT_TRUE(list);
   ASSERT_EQ(list->status, 200);
   const auto people = Json(list)["people"];
@@ -73,7 +76,8 @@ TEST_F(PeopleApiTest, ListShowRenameMergeSplitAndEraseByPerson) {
                           Role::kPrivacy);
   ASSERT_TRUE(renamed);
   ASSERT_EQ(renamed->status, 200) << renamed->body;
-  auto shown = Client()->Get("/api/v1/people/" + std::to_string(p1), Auth(Role::kSearch));
+  auto shown =
+      Client()->Get("/api/v1/people/" + std::to_string(p1) + "?" + kWhy, Auth(Role::kSearch));
   ASSERT_TRUE(shown);
   EXPECT_EQ(Json(shown)["name"], "Ada L");
   EXPECT_EQ(Json(shown)["face_list"].size(), 2u);
@@ -110,8 +114,9 @@ TEST_F(PeopleApiTest, ListShowRenameMergeSplitAndEraseByPerson) {
   EXPECT_EQ(missing->status, 404);
 
   // Erasure by person: preview, execute; the person and their faces are gone, the rest is found.
-  auto preview = PostJson("/api/v1/erasures/preview",
-                          {{"by", "person"}, {"value", std::to_string(p1)}}, Role::kPrivacy);
+  auto preview =
+      PostJson("/api/v1/erasures/preview",
+               JustifiedJson({{"by", "person"}, {"value", std::to_string(p1)}}), Role::kPrivacy);
   ASSERT_TRUE(preview);
   ASSERT_EQ(preview->status, 200) << preview->body;
   EXPECT_EQ(Json(preview)["face_count"], 2);
@@ -125,7 +130,8 @@ TEST_F(PeopleApiTest, ListShowRenameMergeSplitAndEraseByPerson) {
   EXPECT_EQ(Engine().index().size(), before - 2);
   for (int64_t f : {face_a, face_b})
     EXPECT_EQ(Engine().catalog().GetFace(f, false).status().code(), StatusCode::kNotFound);
-  auto gone = Client()->Get("/api/v1/people/" + std::to_string(p1), Auth(Role::kSearch));
+  auto gone =
+      Client()->Get("/api/v1/people/" + std::to_string(p1) + "?" + kWhy, Auth(Role::kSearch));
   ASSERT_TRUE(gone);
   EXPECT_EQ(gone->status, 404);
   auto search = Client()->Post("/api/v1/search", Auth(Role::kSearch),
