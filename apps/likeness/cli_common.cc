@@ -41,6 +41,10 @@ int Fail(const Status& status) {
   return ExitCodeFor(status);
 }
 
+Result<privacy::KeyFolder> KeysOf(const GlobalFlags& flags) {
+  return privacy::OpenKeyFolder(engine::ResolveDataDir(flags.data_dir));
+}
+
 Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags) {
   return OpenEngine(flags, flags.index_factory);
 }

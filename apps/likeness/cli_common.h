@@ -8,6 +8,7 @@
 #include "engine/person_groups.h"
 #include "engine/search.h"
 #include "likeness/status.h"
+#include "privacy/key_folder.h"
 
 namespace likeness::cli {
 
@@ -21,6 +22,7 @@ int Fail(const Status& status);
 
 struct GlobalFlags {
   std::string data_dir;       // --data
+  std::string keys_root;      // --keys (also installed with privacy::SetKeysRoot)
   std::string index_factory;  // --index; empty: the catalog's configured kind, else Flat
   int min_face_px = 24;
   bool no_tiling = false;
@@ -31,6 +33,10 @@ struct GlobalFlags {
 };
 
 Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags);
+// The data folder's key folder (privacy::OpenKeyFolder: created for a new data folder). Commands
+// that open catalog.db or api_keys.db without the engine call it first, so a new folder never
+// holds data without keys.
+Result<privacy::KeyFolder> KeysOf(const GlobalFlags& flags);
 // OpenEngine with the index kind replaced by `index_kind`.
 Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags,
                                                    const std::string& index_kind);

@@ -1,9 +1,12 @@
 // likeness audit verify | show: the audit chain, checked and filtered.
+#include <algorithm>
 #include <cstdio>
 
 #include "commands.h"
 #include "gov_cli.h"
+#include "privacy/audit_anchor.h"
 #include "privacy/audit_log.h"
+#include "privacy/key_folder.h"
 #include "privacy/legal.h"
 
 namespace likeness::cli {
@@ -47,8 +50,12 @@ void RegisterAudit(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   auto* verify =
       audit->add_subcommand("verify", "check the whole chain and its signed checkpoints");
   auto vjson = std::make_shared<bool>(false);
+  auto anchors = std::make_shared<std::vector<std::string>>();
   verify->add_flag("--json", *vjson, "JSON output");
-  verify->callback([&flags, vjson, exit_code]() {
+  verify->add_option("--anchor", *anchors,
+                     "an anchor file or a folder of them (`audit anchor`, `serve --anchor-dir`): "
+                     "the log must still hold each anchor's record with its hash");
+  verify->callback([&flags, vjson, anchors, exit_code]() {
     const auto dir = engine::ResolveDataDir(flags.data_dir);
     auto log = privacy::AuditLog::Open(privacy::AuditLogOptionsForDataDir(dir));
     if (!log.ok()) {
@@ -60,18 +67,49 @@ void RegisterAudit(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       *exit_code = Fail(r.status());
       return;
     }
+    int64_t anchors_checked = 0;
+    for (const std::string& where : *anchors) {
+      if (!r->ok) break;
+      auto read = privacy::ReadAnchors(where);
+      if (!read.ok()) {
+        *exit_code = Fail(read.status());
+        return;
+      }
+      for (const auto& anchor : *read) {
+        auto against = privacy::VerifyAgainstAnchor(**log, anchor);
+        if (!against.ok()) {
+          *exit_code = Fail(against.status());
+          return;
+        }
+        if (!against->ok) {
+          const int64_t checkpoints = r->checkpoints_checked;
+          *r = *against;
+          r->checkpoints_checked = checkpoints;
+          r->records_checked = std::max<int64_t>(0, against->first_bad_seq - 1);
+          break;
+        }
+        ++anchors_checked;
+      }
+    }
     if (*vjson) {
       PrintJson({{"ok", r->ok},
                  {"records_checked", r->records_checked},
                  {"checkpoints_checked", r->checkpoints_checked},
                  {"first_bad_seq", r->first_bad_seq},
                  {"problem", privacy::AuditProblemName(r->problem)},
+                 {"anchors_checked", anchors_checked},
                  {"message", r->message},
                  {"public_key", (*log)->public_key_hex()}});
     } else if (r->ok) {
-      std::printf("audit chain intact: %lld record(s), %lld signed checkpoint(s)\n",
+      std::printf("audit chain intact: %lld record(s), %lld signed checkpoint(s), %lld anchor(s)\n",
                   static_cast<long long>(r->records_checked),
-                  static_cast<long long>(r->checkpoints_checked));
+                  static_cast<long long>(r->checkpoints_checked),
+                  static_cast<long long>(anchors_checked));
+      if (anchors->empty()) {
+        std::printf(
+            "(without --anchor, deleting the newest records together with the checkpoints "
+            "above them goes unseen: verify against an anchor kept elsewhere)\n");
+      }
     }
     if (!r->ok) {
       std::fprintf(stderr, "likeness: audit chain damaged at seq %lld (%s): %s\n",
@@ -79,6 +117,48 @@ void RegisterAudit(CLI::App& app, GlobalFlags& flags, int* exit_code) {
                    std::string(privacy::AuditProblemName(r->problem)).c_str(), r->message.c_str());
       *exit_code = ExitCodeFor(Status::Corruption(""));
     }
+  });
+
+  auto* anchor = audit->add_subcommand(
+      "anchor",
+      "export the signed head of the log (seq, hash, time) to a file outside the data "
+      "folder, for `audit verify --anchor`");
+  struct AnchorArgs {
+    std::string out;
+    bool json = false;
+  };
+  auto an = std::make_shared<AnchorArgs>();
+  anchor->add_option("--out", an->out, "the anchor file to write (outside the data folder)")
+      ->required();
+  anchor->add_flag("--json", an->json, "JSON output (the anchor itself)");
+  anchor->callback([&flags, an, exit_code]() {
+    const auto dir = engine::ResolveDataDir(flags.data_dir);
+    auto log = privacy::AuditLog::Open(privacy::AuditLogOptionsForDataDir(dir));
+    if (!log.ok()) {
+      *exit_code = Fail(log.status());
+      return;
+    }
+    auto keys = privacy::OpenKeyFolder(dir);
+    if (!keys.ok()) {
+      *exit_code = Fail(keys.status());
+      return;
+    }
+    auto made = privacy::MakeAnchor(**log, keys->instance_id);
+    if (!made.ok()) {
+      *exit_code = Fail(made.status());
+      return;
+    }
+    if (Status st = privacy::WriteAnchorFile(*made, an->out, dir); !st.ok()) {
+      *exit_code = Fail(st);
+      return;
+    }
+    if (an->json) {
+      PrintJson(nlohmann::json::parse(privacy::AnchorJson(*made)));
+      return;
+    }
+    std::printf("anchored the audit log at seq %lld (hash %s, %s) in %s\n",
+                static_cast<long long>(made->seq), made->hash.substr(0, 16).c_str(),
+                made->at.c_str(), an->out.c_str());
   });
 
   auto* show = audit->add_subcommand("show", "list audit records");

@@ -10,6 +10,7 @@ namespace likeness::cli {
 namespace {
 
 Result<std::unique_ptr<server::ApiKeyStore>> OpenKeys(const GlobalFlags& flags) {
+  RETURN_IF_ERROR(KeysOf(flags).status());
   return server::ApiKeyStore::Open(engine::ResolveDataDir(flags.data_dir));
 }
 
@@ -56,6 +57,10 @@ void RegisterKeys(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       return;
     }
     // A key's tenant must be a registered organisation (a typo would make an empty tenant).
+    if (auto folder = KeysOf(flags); !folder.ok()) {
+      *exit_code = Fail(folder.status());
+      return;
+    }
     auto catalog = catalog::Catalog::Open(engine::ResolveDataDir(flags.data_dir) / "catalog.db");
     if (!catalog.ok()) {
       *exit_code = Fail(catalog.status());

@@ -235,9 +235,9 @@ void RegisterMasterKey(CLI::App& app, GlobalFlags& flags, int* exit_code) {
           if (const char* env = std::getenv(privacy::kMasterKeyEnvVar); env && *env) {
             return Status::FailedPrecondition(
                 "the master key comes from LIKENESS_MASTER_KEY; rotate it with a key file "
-                "(unset the variable so <data>/master.key is used)");
+                "(unset the variable so master.key in the key folder is used)");
           }
-          const auto path = governance::MasterKeyPath(g.gov->data_dir());
+          ASSIGN_OR_RETURN(const auto path, governance::MasterKeyPath(g.gov->data_dir()));
           const auto next = path.string() + ".new";
           std::filesystem::remove(next);
           ASSIGN_OR_RETURN(privacy::MasterKey fresh, privacy::CreateMasterKeyFile(next));

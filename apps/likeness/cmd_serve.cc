@@ -1,5 +1,6 @@
 // `likeness serve`: the HTTP API and web app over one engine. Thin: flags -> ServerOptions, open
-// the engine, make sure an admin key exists, serve until SIGTERM/SIGINT.
+// the engine, bootstrap the first admin key (into the key folder, never to a log), write audit
+// anchors when asked (--anchor-dir), serve until SIGTERM/SIGINT.
 //
 // Signals: the SIGINT/SIGTERM handler only writes one byte to a pipe (async-signal-safe, and it
 // works whichever thread the signal lands on; libraries may have started threads before us). A
@@ -13,28 +14,55 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <span>
 #include <thread>
 
+#include "anchor_writer.h"
+#include "cluster/nats_client.h"
+#include "cluster/topology.h"
 #include "commands.h"
+#include "privacy/key_folder.h"
+#include "privacy/secret_file.h"
 #include "server/api_keys.h"
 #include "server/http_server.h"
 
 namespace likeness::cli {
 namespace {
 
-// Creates an admin key when there is no active one, and prints it once.
-Status EnsureAdminKey(server::ApiKeyStore& keys) {
-  ASSIGN_OR_RETURN(bool has_admin, keys.HasActiveKeyWithRole(server::Role::kAdmin));
-  if (has_admin) return Status::Ok();
+// Bootstraps the first admin key: only when the store has never held an admin key (a revoked one
+// counts: after an operator revoked every admin key, only `likeness keys create` makes another).
+// The key goes to admin.key in the key folder (mode 0600, never overwritten) and never to a log
+// or stderr; stderr names the file.
+Status EnsureAdminKey(server::ApiKeyStore& keys, const privacy::KeyFolder& folder) {
+  ASSIGN_OR_RETURN(const auto all, keys.List());
+  for (const auto& k : all) {
+    if (k.role == server::Role::kAdmin) return Status::Ok();
+  }
+  std::error_code ec;
+  if (std::filesystem::exists(folder.admin_key(), ec)) {  // never overwritten: mint nothing
+    std::cerr << "likeness: no admin key is registered but " << folder.admin_key().string()
+              << " exists (from an earlier api_keys.db?); create one with `likeness keys create "
+                 "--role admin`\n";
+    return Status::Ok();
+  }
   for (int n = 1; n < 1000; ++n) {
     const std::string name = n == 1 ? "admin" : "admin-" + std::to_string(n);
     auto made = keys.Create(name, server::Role::kAdmin, "");
-    if (made.ok()) {
-      std::cerr << "likeness: no admin key existed; created '" << name
-                << "' (shown once, keep it safe):\n  " << made->key << "\n";
-      return Status::Ok();
+    if (!made.ok()) {
+      if (made.status().code() == StatusCode::kAlreadyExists) continue;
+      return made.status();
     }
-    if (made.status().code() != StatusCode::kAlreadyExists) return made.status();
+    const std::string line = made->key + "\n";
+    const Status written = privacy::CreateSecretFile(
+        folder.admin_key(), std::span(reinterpret_cast<const uint8_t*>(line.data()), line.size()));
+    if (!written.ok()) {
+      (void)keys.Revoke(name);  // a key nobody can read is no key
+      return written.WithContext("the bootstrap admin key was revoked again");
+    }
+    std::cerr << "likeness: no admin key existed; created '" << name << "': the key is in "
+              << folder.admin_key().string()
+              << " (mode 0600; read it once, keep it safe, then delete the file)\n";
+    return Status::Ok();
   }
   return Status::FailedPrecondition("cannot find a free name for the admin key");
 }
@@ -63,14 +91,49 @@ Status InstallStopHandler() {
   return Status::Ok();
 }
 
-int Serve(const GlobalFlags& flags, server::ServerOptions options) {
+struct AnchorFlags {
+  std::string dir;
+  int every_s = 3600;
+};
+
+// The periodic anchor writer, when --anchor-dir is set. A router (--cluster) also puts every
+// anchor into the cluster's key-value bucket under "audit-anchor.<instance id>".
+Result<std::unique_ptr<AnchorWriter>> StartAnchors(const GlobalFlags& flags,
+                                                   const AnchorFlags& anchors,
+                                                   const std::filesystem::path& data_dir) {
+  if (anchors.dir.empty()) return std::unique_ptr<AnchorWriter>();
+  AnchorWriter::Publish publish;
+  if (!flags.cluster_url.empty()) {
+    ASSIGN_OR_RETURN(std::shared_ptr<cluster::NatsConnection> nats,
+                     cluster::NatsConnection::Connect(flags.cluster_url, "likeness-anchor"));
+    RETURN_IF_ERROR(nats->EnsureBucket(cluster::kClusterBucket));
+    publish = [nats](const privacy::AuditAnchor& a) {
+      return nats->KvPut(cluster::kClusterBucket, "audit-anchor." + a.instance_id,
+                         privacy::AnchorJson(a));
+    };
+  }
+  return AnchorWriter::Start(data_dir, anchors.dir, std::chrono::seconds(anchors.every_s),
+                             std::move(publish));
+}
+
+int Serve(const GlobalFlags& flags, server::ServerOptions options,
+          const AnchorFlags& anchor_flags) {
   if (Status st = InstallStopHandler(); !st.ok()) return Fail(st);
+  if (const auto data = engine::ResolveDataDir(flags.data_dir);
+      !anchor_flags.dir.empty() && privacy::IsInside(anchor_flags.dir, data)) {
+    return Fail(Status::InvalidArgument("--anchor-dir " + anchor_flags.dir +
+                                        " must be outside the data folder " + data.string()));
+  }
 
   auto eng = OpenEngine(flags);
   if (!eng.ok()) return Fail(eng.status());
+  auto keys = privacy::OpenKeyFolder((*eng)->options().data_dir);
+  if (!keys.ok()) return Fail(keys.status());
   auto srv = server::Server::Create(**eng, options);
   if (!srv.ok()) return Fail(srv.status());
-  if (Status st = EnsureAdminKey((*srv)->keys()); !st.ok()) return Fail(st);
+  if (Status st = EnsureAdminKey((*srv)->keys(), *keys); !st.ok()) return Fail(st);
+  auto anchors = StartAnchors(flags, anchor_flags, (*eng)->options().data_dir);
+  if (!anchors.ok()) return Fail(anchors.status());
   if (Status st = (*srv)->Bind(); !st.ok()) return Fail(st);
 
   server::Server* s = srv->get();
@@ -86,6 +149,7 @@ int Serve(const GlobalFlags& flags, server::ServerOptions options) {
   // Wake the watcher if Run ended on its own (listener failure); harmless after a signal.
   OnStopSignal(0);
   watcher.join();
+  anchors->reset();  // the last anchor: the head as the server leaves it
   if (!run.ok()) return Fail(run);
   std::cerr << "likeness: stopped\n";
   return kExitOk;
@@ -117,9 +181,16 @@ void RegisterServe(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   cmd->add_option("--max-body-mb", *body_mb, "largest request body, in MiB")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
-  cmd->callback([&flags, options, body_mb, exit_code]() {
+  auto anchor = std::make_shared<AnchorFlags>();
+  cmd->add_option("--anchor-dir", anchor->dir,
+                  "write signed audit anchors to this folder (outside the data folder; a router "
+                  "also puts them into the cluster's key-value bucket)");
+  cmd->add_option("--anchor-every", anchor->every_s, "seconds between audit anchors")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 7 * 24 * 3600));
+  cmd->callback([&flags, options, body_mb, anchor, exit_code]() {
     options->max_body_bytes = static_cast<size_t>(*body_mb) << 20;
-    *exit_code = Serve(flags, *options);
+    *exit_code = Serve(flags, *options, *anchor);
   });
 }
 

@@ -15,6 +15,7 @@ namespace likeness::cli {
 namespace {
 
 Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const GlobalFlags& flags) {
+  RETURN_IF_ERROR(KeysOf(flags).status());
   return catalog::Catalog::Open(engine::ResolveDataDir(flags.data_dir) / "catalog.db");
 }
 

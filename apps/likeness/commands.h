@@ -24,6 +24,10 @@ void RegisterPeople(CLI::App& app, GlobalFlags& flags, int* exit_code);
 // Adds `demographics` to the `report` command, creating it when no other module has.
 void RegisterReportDemographics(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterAudit(CLI::App& app, GlobalFlags& flags, int* exit_code);
+// `init`: creates a new data folder's keys, outside it (cmd_init.cc).
+void RegisterInit(CLI::App& app, GlobalFlags& flags, int* exit_code);
+// `backup --out FILE`: a consistent copy of the data folder without its keys (cmd_backup.cc).
+void RegisterBackup(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterErase(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterPrivacy(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterTenant(CLI::App& app, GlobalFlags& flags, int* exit_code);

@@ -3,6 +3,7 @@
 #include <opencv2/core/utils/logger.hpp>
 
 #include "commands.h"
+#include "privacy/key_folder.h"
 
 int main(int argc, char** argv) {
   using namespace likeness::cli;
@@ -21,6 +22,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--no-tiling", flags.no_tiling,
                "detect on the whole frame only (faster, misses small faces)");
+  app.add_option("--keys", flags.keys_root,
+                 "keys root folder, outside the data folder (default: $LIKENESS_KEYS, else "
+                 "~/.config/likeness/keys); the data folder's keys are in <root>/<instance id>/")
+      ->each([](const std::string& root) { likeness::privacy::SetKeysRoot(root); });
   app.add_flag("-q,--quiet", flags.quiet, "no progress output");
   app.add_option("--cluster", flags.cluster_url,
                  "act as a cluster router: search the shards of the cluster on this NATS URL "
@@ -40,6 +45,8 @@ int main(int argc, char** argv) {
   RegisterCalibrate(app, flags, &exit_code);
   RegisterPeople(app, flags, &exit_code);
   RegisterAudit(app, flags, &exit_code);
+  RegisterInit(app, flags, &exit_code);
+  RegisterBackup(app, flags, &exit_code);
   RegisterErase(app, flags, &exit_code);
   RegisterPrivacy(app, flags, &exit_code);
   RegisterTenant(app, flags, &exit_code);

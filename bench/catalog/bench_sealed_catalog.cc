@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
   fs::create_directories(plain_dir);
   fs::create_directories(sealed_dir);
   unsetenv(likeness::privacy::kMasterKeyEnvVar);
+  setenv("LIKENESS_KEYS", (root / "keys").c_str(), 1);  // keys live outside the data folder
 
   double plain_write = 0, plain_scan = 0, sealed_write = 0, sealed_scan = 0;
   int64_t plain_seen = 0, sealed_seen = 0;

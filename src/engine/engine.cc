@@ -6,6 +6,7 @@
 
 #include "catalog/embedding_codec.h"
 #include "privacy/envelope.h"
+#include "privacy/key_folder.h"
 #include "sources/sources.h"
 
 namespace likeness::engine {
@@ -36,20 +37,31 @@ class SourceKeyCodec final : public catalog::EmbeddingCodec {
 
 }  // namespace
 
-Result<privacy::MasterKey> LoadOrCreateMasterKey(const fs::path& data_dir) {
+static Result<privacy::MasterKey> LoadMasterKey(const privacy::KeyFolder& keys) {
   if (const char* env = std::getenv(privacy::kMasterKeyEnvVar); env && *env) {
     return privacy::MasterKey::FromEnv();
   }
-  const fs::path path = data_dir / "master.key";
-  if (!fs::exists(path)) return privacy::CreateMasterKeyFile(path);
-  return privacy::MasterKey::FromFile(path);
+  return privacy::MasterKey::FromFile(keys.master_key());
+}
+
+Result<privacy::MasterKey> LoadOrCreateMasterKey(const fs::path& data_dir) {
+  ASSIGN_OR_RETURN(const privacy::KeyFolder keys, privacy::OpenKeyFolder(data_dir));
+  return LoadMasterKey(keys);
 }
 
 Result<SealedCatalog> OpenSealedCatalog(const fs::path& data_dir) {
   SealedCatalog out;
-  ASSIGN_OR_RETURN(privacy::MasterKey master, LoadOrCreateMasterKey(data_dir));
+  ASSIGN_OR_RETURN(const privacy::KeyFolder folder, privacy::OpenKeyFolder(data_dir));
+  std::error_code ec;
+  if (!folder.created && folder.migrated.empty() && !fs::exists(folder.keys_db(), ec) &&
+      fs::exists(data_dir / "catalog.db", ec)) {
+    return Status::NotFound("the key store " + folder.keys_db().string() + " of data folder " +
+                            data_dir.string() +
+                            " is missing: without it no sealed embedding can be read");
+  }
+  ASSIGN_OR_RETURN(privacy::MasterKey master, LoadMasterKey(folder));
   ASSIGN_OR_RETURN(std::unique_ptr<privacy::KeyStore> keys,
-                   privacy::KeyStore::Open(data_dir / "keys.db", std::move(master)));
+                   privacy::KeyStore::Open(folder.keys_db(), std::move(master)));
   out.keys = std::move(keys);
   ASSIGN_OR_RETURN(out.catalog, catalog::OpenCatalog(data_dir / "catalog.db",
                                                      std::make_shared<SourceKeyCodec>(out.keys)));

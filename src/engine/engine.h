@@ -62,9 +62,9 @@ using ProgressFn = std::function<void(int64_t done, int64_t total)>;
 class Engine {
  public:
   // Opens (creating if needed) the data folder, verifies the models, opens the key store
-  // (<data>/keys.db under the master key: $LIKENESS_MASTER_KEY, else <data>/master.key, created
-  // with mode 0600 when absent), opens the catalog with embeddings sealed under each source's data
-  // key
+  // (keys.db under the master key, both in the data folder's key folder: privacy/key_folder.h;
+  // created for a new data folder, NotFound for a data folder whose keys are elsewhere), opens the
+  // catalog with embeddings sealed under each source's data key
   // ("source:<id>"; catalog/embedding_codec.h) and loads or rebuilds the index. Errors from the
   // master key (InvalidArgument, PermissionDenied), the key store (PermissionDenied for a wrong
   // master key), the catalog, model verification or index rebuild.
@@ -205,20 +205,23 @@ Result<imageio::DecodedImage> LoadImageFile(const std::filesystem::path& path,
                                             std::vector<uint8_t>* bytes_out = nullptr);
 
 // The catalog as every part of Likeness must open it (Engine::Open does; so do the commands that
-// need no models): the key store <data_dir>/keys.db under LoadOrCreateMasterKey, and
+// need no models): the key store keys.db in the key folder (privacy/key_folder.h) under the
+// master key, and
 // <data_dir>/catalog.db with embeddings sealed under each source's data key ("source:<id>",
 // associated data kEmbeddingSealAd; catalog/embedding_codec.h), sealing any plaintext rows left by
 // an older build. Catalog::Open alone cannot read sealed embeddings (FailedPrecondition). The
 // catalog's codec shares `keys`, so the catalog may outlive this struct's `keys` member. Errors:
-// those of LoadOrCreateMasterKey, KeyStore::Open (PermissionDenied for a wrong master key) and
-// catalog::OpenCatalog.
+// those of privacy::OpenKeyFolder (NotFound: the data folder's keys are not where they belong, or
+// keys.db is missing), LoadOrCreateMasterKey, KeyStore::Open (PermissionDenied for a wrong master
+// key) and catalog::OpenCatalog.
 struct SealedCatalog {
   std::shared_ptr<privacy::KeyStore> keys;
   std::unique_ptr<catalog::Catalog> catalog;
 };
 Result<SealedCatalog> OpenSealedCatalog(const std::filesystem::path& data_dir);
 
-// $LIKENESS_MASTER_KEY when set, else <data_dir>/master.key (created, mode 0600, when absent).
+// $LIKENESS_MASTER_KEY when set, else master.key in the data folder's key folder
+// (privacy::OpenKeyFolder, which creates it for a new data folder).
 Result<privacy::MasterKey> LoadOrCreateMasterKey(const std::filesystem::path& data_dir);
 
 // The data folder from --data, else LIKENESS_DATA, else ./likeness-data.

@@ -195,6 +195,9 @@ Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source
   }
   if (IngestPolicy* policy = engine.ingest_policy()) RETURN_IF_ERROR(policy->AdmitSource(source));
   ASSIGN_OR_RETURN(int64_t batch_id, engine.catalog().BeginBatch(source.id));
+  if (IngestPolicy* policy = engine.ingest_policy()) {
+    RETURN_IF_ERROR(policy->BatchStarted(source, batch_id, ""));
+  }
 
   SharedState state;
   state.progress.total = items.size();

@@ -101,6 +101,15 @@ class IngestPolicy {
   // Called before a batch begins; a non-OK status refuses the whole ingest (nothing is stored) and
   // is returned by Ingest (e.g. FailedPrecondition for a blocked jurisdiction).
   virtual Status AdmitSource(const catalog::SourceRecord& source) = 0;
+  // Called after the batch was begun (catalog::Catalog::BeginBatch) and before any of its images
+  // is stored, e.g. to audit its start. A non-OK status refuses the ingest: nothing is stored and
+  // the status is returned. `operator_id` names who started it where the policy's own operator
+  // does not (an API caller); empty = the policy's.
+  virtual Status BatchStarted(const catalog::SourceRecord& source, int64_t batch_id,
+                              const std::string& operator_id) {
+    (void)source, (void)batch_id, (void)operator_id;
+    return Status::Ok();
+  }
   // True to drop a detected face before it is stored (e.g. it matches an opt-out template).
   virtual bool DropFace(std::span<const float> embedding) = 0;
   // Called once after the batch was finished and the index saved (e.g. to audit it).

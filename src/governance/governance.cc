@@ -7,7 +7,9 @@
 #include "common/hash.h"
 #include "engine/ingest.h"
 #include "engine/remote_search.h"
+#include "governance/batch_audit.h"
 #include "privacy/envelope.h"
+#include "privacy/key_folder.h"
 #include "privacy/legal.h"
 #include "privacy/master_key.h"
 
@@ -21,9 +23,15 @@ constexpr std::string_view kOptOutScope = "optout";
 // Enforces policy on every ingest: blocked jurisdictions, opt-outs, and an audit record per batch.
 class GovernedIngest final : public engine::IngestPolicy {
  public:
-  GovernedIngest(Governance& gov, std::string op) : gov_(gov), operator_(std::move(op)) {}
+  GovernedIngest(Governance& gov, std::string op)
+      : gov_(gov), operator_(std::move(op)), batches_(gov) {}
   Status AdmitSource(const catalog::SourceRecord& source) override {
     return gov_.AdmitJurisdiction(source.jurisdiction);
+  }
+  Status BatchStarted(const catalog::SourceRecord& source, int64_t batch_id,
+                      const std::string& operator_id) override {
+    return batches_.Started(source, batch_id, operator_id.empty() ? operator_ : operator_id)
+        .WithContext("the ingest batch's start could not be audited, so nothing was ingested");
   }
   bool DropFace(std::span<const float> embedding) override {
     auto hit = gov_.IsOptedOut(embedding);
@@ -41,16 +49,21 @@ class GovernedIngest final : public engine::IngestPolicy {
                        {"faces", s.totals.faces},
                        {"skipped", s.totals.skipped},
                        {"errors", s.totals.errors}});
+    batches_.Ended(s.batch_id);
   }
 
  private:
   Governance& gov_;
   std::string operator_;
+  BatchAuditor batches_;
 };
 
 }  // namespace
 
-fs::path MasterKeyPath(const fs::path& data_dir) { return data_dir / "master.key"; }
+Result<fs::path> MasterKeyPath(const fs::path& data_dir) {
+  ASSIGN_OR_RETURN(const privacy::KeyFolder keys, privacy::OpenKeyFolder(data_dir));
+  return keys.master_key();
+}
 
 Result<std::unique_ptr<Governance>> Governance::Open(engine::Engine& engine,
                                                      std::string ingest_operator) {

@@ -1,8 +1,9 @@
 // The governance facade: the one place where biometric operations meet the law. It holds the
-// engine, the audit log (<data>/audit.db), the key store (<data>/keys.db under the master key) and
-// the governance tables in catalog.db, and every consequential action goes through it so that it
-// is justified and recorded: searches, verifies, ingest batches (via the ingest policy it
-// installs), erasures, opt-outs, access requests, policy and key changes.
+// engine, the audit log (<data>/audit.db), the key store (keys.db under the master key, both in the
+// key folder outside the data folder: privacy/key_folder.h) and the governance tables in
+// catalog.db, and every consequential action goes through it so that it is justified and recorded:
+// searches, verifies, ingest batches (via the ingest policy it installs), erasures, opt-outs,
+// access requests, policy and key changes.
 //
 // The CLI and the server call the same functions. No biometric result leaves a function here
 // before its audit record is durable: no audit record, no result.
@@ -30,14 +31,14 @@ namespace likeness::governance {
 // than search (kDefaultMatchThreshold 0.45). Measured false-match rate: see docs/PRIVACY.md.
 inline constexpr float kOptOutThreshold = 0.55f;
 
-// Where the master key comes from: $LIKENESS_MASTER_KEY when set, else <data>/master.key (created
-// with mode 0600 on first use).
-std::filesystem::path MasterKeyPath(const std::filesystem::path& data_dir);
+// Where the master key file is: master.key in the data folder's key folder (privacy/key_folder.h;
+// $LIKENESS_MASTER_KEY, when set, is used instead of the file). Errors: privacy::OpenKeyFolder's.
+Result<std::filesystem::path> MasterKeyPath(const std::filesystem::path& data_dir);
 
 class Governance {
  public:
   // Opens the audit log and the governance tables, shares the engine's key store (the engine
-  // opened it, creating <data>/master.key if no key exists anywhere), and installs the ingest
+  // opened it, creating the keys for a new data folder), and installs the ingest
   // policy on `engine` (blocked jurisdictions, opt-out filtering, batch auditing under
   // `ingest_operator`). `engine` must outlive this object. Errors: those of AuditLog::Open,
   // GovStore::Open.

@@ -6,6 +6,7 @@
 #include "common/hash.h"
 #include "privacy/audit_schema.h"
 #include "privacy/audit_verify.h"
+#include "privacy/key_folder.h"
 #include "privacy/sqlite_db.h"
 #include "privacy/utc_time.h"
 
@@ -40,18 +41,28 @@ Result<std::optional<std::pair<int64_t, std::string>>> Head(SqliteDb& db) {
 AuditLogOptions AuditLogOptionsForDataDir(const std::filesystem::path& data_dir) {
   AuditLogOptions o;
   o.db_path = data_dir / "audit.db";
-  o.key_path = data_dir / "instance.key";
+  o.data_dir = data_dir;
   return o;
 }
 
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(AuditLogOptions options) {
   if (options.db_path.empty()) return Status::InvalidArgument("audit log: db_path is required");
-  if (options.key_path.empty()) return Status::InvalidArgument("audit log: key_path is required");
+  if (options.key_path.empty() && options.data_dir.empty()) {
+    return Status::InvalidArgument("audit log: key_path or data_dir is required");
+  }
   if (options.checkpoint_interval < 0) {
     return Status::InvalidArgument("audit log: checkpoint_interval must be >= 0");
   }
   if (!options.clock) options.clock = [] { return std::chrono::system_clock::now(); };
-  ASSIGN_OR_RETURN(InstanceKey key, InstanceKey::LoadOrCreate(options.key_path));
+  std::optional<InstanceKey> loaded;
+  if (options.key_path.empty()) {
+    ASSIGN_OR_RETURN(const KeyFolder folder, OpenKeyFolder(options.data_dir));
+    options.key_path = folder.instance_key();
+    ASSIGN_OR_RETURN(loaded, InstanceKey::Load(options.key_path));
+  } else {
+    ASSIGN_OR_RETURN(loaded, InstanceKey::LoadOrCreate(options.key_path));
+  }
+  InstanceKey key = std::move(*loaded);
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(options.db_path));
   RETURN_IF_ERROR(PrepareAuditDb(*db));
   return std::unique_ptr<AuditLog>(new AuditLog(std::move(options), std::move(db), std::move(key)));
@@ -182,6 +193,22 @@ Result<std::vector<AuditEntry>> AuditLog::Query(const AuditQuery& query) {
     out.push_back(ReadAuditRow(s).entry);
   }
   return out;
+}
+
+Result<std::optional<AuditEntry>> AuditLog::EntryAt(int64_t seq) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(SqliteStatement s, db_->Prepare("SELECT " + std::string(kAuditColumns) +
+                                                   " FROM audit WHERE seq = ?"));
+  RETURN_IF_ERROR(s.BindInt64(1, seq));
+  ASSIGN_OR_RETURN(const bool row, s.Step());
+  if (!row) return std::optional<AuditEntry>();
+  return std::optional<AuditEntry>(ReadAuditRow(s).entry);
+}
+
+Result<int64_t> AuditLog::LastSeq() {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(const auto head, Head(*db_));
+  return head ? head->first : int64_t{0};
 }
 
 Result<std::vector<AuditCheckpoint>> AuditLog::Checkpoints() {

@@ -7,10 +7,11 @@
 // Checkpoints catch what the chain alone cannot - the silent removal of the newest records - and,
 // exported off the machine, pin the log against a wholesale rewrite.
 //
-// Limits, stated plainly: someone who can write audit.db AND read instance.key can forge anything;
+// Limits, stated plainly: someone who can write audit.db AND read instance.key (kept in the key
+// folder, outside the data folder: key_folder.h) can forge anything;
 // someone who can write audit.db alone can still delete the newest records together with the
-// checkpoints that cover them, or append well-formed records after the last checkpoint. Publishing
-// checkpoints elsewhere (Checkpoints()) is what closes that gap.
+// checkpoints that cover them, or append well-formed records after the last checkpoint. Anchors
+// (audit_anchor.h: signed heads written outside the data folder) are what close that gap.
 //
 // Thread safety: all methods may be called concurrently (one mutex). Several processes may append
 // to the same file; SQLite's write lock orders them.
@@ -36,15 +37,19 @@ namespace likeness::privacy {
 class SqliteDb;
 
 struct AuditLogOptions {
-  std::filesystem::path db_path;   // e.g. <data>/audit.db; the folder must exist
-  std::filesystem::path key_path;  // e.g. <data>/instance.key; created (mode 0600) on first use
+  std::filesystem::path db_path;  // e.g. <data>/audit.db; the folder must exist
+  // The signing key, created (mode 0600) on first use. Empty: instance.key in the key folder of
+  // `data_dir` (key_folder.h), which must then exist (OpenKeyFolder creates it for a new folder).
+  std::filesystem::path key_path;
+  std::filesystem::path data_dir;  // only to find key_path when it is empty
   int64_t checkpoint_interval =
       100;  // a signed checkpoint after every N-th record; 0 = only on demand
   // Where `at` comes from; default std::chrono::system_clock::now. Called with the log's lock held.
   std::function<std::chrono::system_clock::time_point()> clock;
 };
 
-// The conventional layout: <data_dir>/audit.db and <data_dir>/instance.key, other fields default.
+// The conventional layout: <data_dir>/audit.db, signed with instance.key from the data folder's key
+// folder (key_folder.h: outside the data folder); other fields default.
 AuditLogOptions AuditLogOptionsForDataDir(const std::filesystem::path& data_dir);
 
 // Filters for Query; unset fields match everything. Times compare as text against `at`, so a date
@@ -70,9 +75,11 @@ enum class AuditProblem {
   kInserted,                  // a record that was never appended sits in the chain
   kBadCheckpointSignature,    // a checkpoint's signature does not verify under the instance key
   kTruncatedAfterCheckpoint,  // records a signed checkpoint covers are gone from the end of the log
+  kTruncatedBelowAnchor,      // the log holds fewer records than an anchor kept outside it
+  kDiffersFromAnchor,         // the record at an anchor's seq does not have the anchor's hash
 };
 // "ok", "edited", "deleted", "reordered", "inserted", "bad checkpoint signature",
-// "truncated after checkpoint".
+// "truncated after checkpoint", "truncated below anchor", "differs from anchor".
 std::string_view AuditProblemName(AuditProblem problem);
 
 struct AuditVerifyReport {
@@ -112,6 +119,11 @@ class AuditLog {
 
   // Entries matching `query`, by seq. Errors: InvalidArgument (limit), IOError.
   Result<std::vector<AuditEntry>> Query(const AuditQuery& query);
+
+  // The record at `seq`; nullopt when there is none. Errors: IOError.
+  Result<std::optional<AuditEntry>> EntryAt(int64_t seq);
+  // The highest seq held (0 for an empty log). Errors: IOError.
+  Result<int64_t> LastSeq();
 
   // All checkpoints by seq, for export to somewhere the log's own host cannot rewrite.
   Result<std::vector<AuditCheckpoint>> Checkpoints();

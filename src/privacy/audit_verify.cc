@@ -221,6 +221,10 @@ std::string_view AuditProblemName(AuditProblem problem) {
       return "bad checkpoint signature";
     case AuditProblem::kTruncatedAfterCheckpoint:
       return "truncated after checkpoint";
+    case AuditProblem::kTruncatedBelowAnchor:
+      return "truncated below anchor";
+    case AuditProblem::kDiffersFromAnchor:
+      return "differs from anchor";
   }
   return "unknown";
 }

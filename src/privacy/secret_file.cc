@@ -77,6 +77,12 @@ Result<SecretBuffer> ReadSecretFile(const std::filesystem::path& path, size_t ma
   if (!S_ISREG(st.st_mode)) {
     return Status::PermissionDenied("key file " + path.string() + " is not a regular file");
   }
+  if (st.st_uid != ::geteuid()) {
+    return Status::PermissionDenied("key file " + path.string() + " is owned by uid " +
+                                    std::to_string(st.st_uid) + ", not by this user (uid " +
+                                    std::to_string(::geteuid()) + "); run: chown " +
+                                    std::to_string(::geteuid()) + " " + path.string());
+  }
   if ((st.st_mode & kGroupOtherBits) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));

@@ -15,8 +15,8 @@
 namespace likeness::privacy {
 
 // Reads a whole key file. Errors: NotFound (absent); PermissionDenied (not a regular file we can
-// read, or readable/writable by group or others: "chmod 600" fixes it); Corruption (larger than
-// max_bytes); IOError.
+// read, owned by another user, or readable/writable by group or others: "chmod 600" fixes it);
+// Corruption (larger than max_bytes); IOError.
 Result<SecretBuffer> ReadSecretFile(const std::filesystem::path& path, size_t max_bytes);
 
 // Creates `path` holding `bytes`, mode 0600, atomically: the content is written and fsynced to a

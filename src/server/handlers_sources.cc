@@ -108,10 +108,11 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call) {
   auto lease = s.analyzers.Acquire(s.options.analyzer_wait);
   if (!lease.ok()) return BusyReply();
   std::shared_lock store_lock(s.store_mu);  // no erasure sweeps stored copies meanwhile
-  ASSIGN_OR_RETURN(UploadSummary summary, IngestUploads(s.engine, **lease, source, files,
-                                                        [&s](std::span<const uint8_t> b) {
-                                                          return CheckImageHeader(s, b);
-                                                        }));
+  ASSIGN_OR_RETURN(
+      UploadSummary summary,
+      IngestUploads(
+          s.engine, **lease, source, files,
+          [&s](std::span<const uint8_t> b) { return CheckImageHeader(s, b); }, call.caller->name));
   if (summary.images > 0) s.index_saver.MarkDirty();  // saved within options.index_save_delay
   s.metrics.AddIngest(summary.images, summary.faces, summary.duplicates, summary.errors);
 

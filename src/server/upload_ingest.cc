@@ -133,12 +133,16 @@ Result<UploadOutcome> IngestOne(engine::Engine& engine, vision::FaceAnalyzer& an
 Result<UploadSummary> IngestUploads(engine::Engine& engine, vision::FaceAnalyzer& analyzer,
                                     const catalog::SourceRecord& source,
                                     std::span<const UploadFile> files,
-                                    const UploadPrecheck& precheck) {
+                                    const UploadPrecheck& precheck,
+                                    const std::string& operator_id) {
   UploadSummary summary;
   if (engine::IngestPolicy* policy = engine.ingest_policy()) {
     RETURN_IF_ERROR(policy->AdmitSource(source));  // e.g. a blocked jurisdiction
   }
   ASSIGN_OR_RETURN(summary.batch_id, engine.catalog().BeginBatch(source.id));
+  if (engine::IngestPolicy* policy = engine.ingest_policy()) {
+    RETURN_IF_ERROR(policy->BatchStarted(source, summary.batch_id, operator_id));
+  }
   Status failure;
   for (const UploadFile& file : files) {
     auto outcome = IngestOne(engine, analyzer, source, summary.batch_id, file, precheck);

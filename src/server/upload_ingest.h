@@ -48,14 +48,16 @@ using UploadPrecheck = std::function<Status(std::span<const uint8_t>)>;
 // Ingests the files into `source` as one batch, obeying the engine's ingest policy (when one is
 // installed): AdmitSource may refuse the whole batch (its status is returned, e.g.
 // FailedPrecondition for a blocked jurisdiction), DropFace drops faces before they are stored
-// (opt-outs). BatchFinished is not called: the caller audits the batch under its own operator.
+// (opt-outs), BatchStarted audits the batch's start under `operator_id` (refusing it if that
+// fails). BatchFinished is not called: the caller audits the batch's end under its own operator.
 // Per-file failures are outcomes (and batch errors in the catalog), never the call's error; the
 // call fails only when the catalog or index does (IOError, Corruption) or the source does not
 // exist (NotFound). The index file is not saved: the caller schedules that (IndexSaver).
 Result<UploadSummary> IngestUploads(engine::Engine& engine, vision::FaceAnalyzer& analyzer,
                                     const catalog::SourceRecord& source,
                                     std::span<const UploadFile> files,
-                                    const UploadPrecheck& precheck = {});
+                                    const UploadPrecheck& precheck = {},
+                                    const std::string& operator_id = "");
 
 // Removes stored upload copies that no image row points at any more (erased images: governance
 // erases catalog rows, not files; or a crash between writing a file and committing its row).

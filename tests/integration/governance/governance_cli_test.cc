@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "privacy/key_folder.h"
 #include "testing/cli_runner.h"
 #include "testing/test_env.h"
 
@@ -230,9 +231,13 @@ TEST_F(GovernanceCliTest, PolicyOptOutAccessRetentionReportKeys) {
   EXPECT_EQ(J(r)["sources"][0]["name"], "demo");
   EXPECT_EQ(J(r)["policy"]["default_retention_days"], 30);
 
-  {  // a damaged master key file is refused and changes nothing
-    std::ofstream(data_ / "master.key") << "not a key\n";
-    fs::permissions(data_ / "master.key", fs::perms::owner_read | fs::perms::owner_write);
+  {  // a damaged master key file (in the key folder, outside the data folder) is refused
+    auto keys = privacy::OpenKeyFolder(data_);
+    ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+    fs::remove(keys->master_key());
+    std::ofstream(keys->master_key()) << "not a key\n";
+    fs::permissions(keys->master_key(), fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace);
   }
   r = L({"optout", "list"});
   EXPECT_EQ(r.exit_code, 3) << r.err;

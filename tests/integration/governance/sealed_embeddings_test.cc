@@ -95,14 +95,12 @@ TEST_F(SealedEmbeddingsTest, BackupTakenBeforeSourceErasureNoLongerDecrypts) {
   EXPECT_GT(fr_rows, 0);
   EXPECT_GT(de_rows, 0);
 
-  // The backup restored next to the current key store, opened as every command opens a catalog.
+  // The backup restored with the folder's instance id, so it finds the live key folder (keys live
+  // outside the data folder), opened as every command opens a catalog.
   const fs::path restored = dir_.path() / "restored";
   fs::create_directories(restored);
   fs::copy_file(backup, restored / "catalog.db");
-  fs::copy_file(engine_->options().data_dir / "keys.db", restored / "keys.db");
-  if (fs::exists(engine_->options().data_dir / "master.key")) {
-    fs::copy_file(engine_->options().data_dir / "master.key", restored / "master.key");
-  }
+  fs::copy_file(engine_->options().data_dir / "instance.id", restored / "instance.id");
   gov_.reset();
   engine_.reset();  // one process, one key store: the restored one must not share its cache
   auto opened = engine::OpenSealedCatalog(restored);

@@ -1,5 +1,6 @@
-// `likeness serve` as a process: it prints its address and a first admin key, answers, and on
-// SIGTERM finishes the request in flight and exits 0.
+// `likeness serve` as a process: it writes a first admin key to admin.key in the key folder (and
+// names the file, never the key, on stderr), prints its address, answers, and on SIGTERM finishes
+// the request in flight and exits 0.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
@@ -63,12 +64,16 @@ TEST(ServeCli, PrintsAnAdminKeyServesAndStopsGracefullyOnSigterm) {
   Child c = Spawn({LIKENESS_CLI, "--data", (dir.path() / "data").string(), "serve", "--port", "0",
                    "--threads", "1"});
   std::string err;
-  const std::string key_line =
-      WaitFor(c.err_fd, &err, std::regex("\\n  (lk_[A-Za-z0-9_-]{43})\\n"))[1];
+  const std::string key_file =
+      WaitFor(c.err_fd, &err, std::regex("the key is in (\\S+) \\(mode 0600"))[1];
   const std::string port =
       WaitFor(c.err_fd, &err, std::regex("on http://127\\.0\\.0\\.1:(\\d+)/"))[1];
-  ASSERT_FALSE(key_line.empty()) << err;
+  ASSERT_FALSE(key_file.empty()) << err;
   ASSERT_FALSE(port.empty()) << err;
+  EXPECT_EQ(err.find("lk_"), std::string::npos) << "the key reached stderr: " << err;
+  std::string key_line;
+  std::getline(std::ifstream(key_file), key_line);
+  ASSERT_TRUE(key_line.starts_with("lk_")) << key_file;
 
   httplib::Client client("127.0.0.1", std::stoi(port));
   client.set_read_timeout(60);

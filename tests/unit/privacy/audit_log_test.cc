@@ -313,7 +313,8 @@ TEST_F(AuditLogTest, UsesWalAndCreatesAPrivateKeyFile) {
 TEST_F(AuditLogTest, DataDirLayout) {
   const AuditLogOptions o = AuditLogOptionsForDataDir(dir_.path());
   EXPECT_EQ(o.db_path, dir_.path() / "audit.db");
-  EXPECT_EQ(o.key_path, dir_.path() / "instance.key");
+  EXPECT_TRUE(o.key_path.empty());  // found in the key folder, outside the data folder
+  EXPECT_EQ(o.data_dir, dir_.path());
   EXPECT_EQ(o.checkpoint_interval, 100);
   Result<std::unique_ptr<AuditLog>> log = AuditLog::Open(o);
   ASSERT_TRUE(log.ok()) << log.status().ToString();
