@@ -3,6 +3,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "openset/people_clustering.h"
+
 namespace likeness::cli {
 namespace fs = std::filesystem;
 
@@ -17,19 +19,7 @@ Result<std::unique_ptr<catalog::Catalog>> OpenCatalogOnly(const GlobalFlags& fla
 }
 
 Result<std::vector<openset::GalleryFace>> LoadGallery(catalog::Catalog& catalog) {
-  std::vector<openset::GalleryFace> faces;
-  RETURN_IF_ERROR(
-      catalog.ForEachEmbedding([&](int64_t id, bool searchable, std::span<const float> embedding) {
-        if (searchable) faces.push_back({id, 0, 0, {embedding.begin(), embedding.end()}});
-        return true;
-      }));
-  std::vector<int64_t> ids;
-  for (const auto& f : faces) ids.push_back(f.id);
-  ASSIGN_OR_RETURN(auto prov, catalog.GetFacesWithProvenance(ids));
-  if (prov.size() != faces.size())
-    return Status::FailedPrecondition("the catalog changed while it was read; run again");
-  for (size_t i = 0; i < faces.size(); ++i) faces[i].image_id = prov[i].face.image_id;
-  return faces;
+  return openset::LoadGallery(catalog);
 }
 
 std::string UtcNowIso() {

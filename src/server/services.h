@@ -13,6 +13,7 @@
 #include "server/index_saver.h"
 #include "server/metrics.h"
 #include "server/options.h"
+#include "server/people_cluster_job.h"
 #include "server/selfcheck_state.h"
 
 namespace likeness::server {
@@ -34,6 +35,8 @@ struct Services {
   SelfCheckState& selfcheck;
   // Uploads mark the index dirty here instead of rewriting the index file per request.
   IndexSaver& index_saver;
+  // The background people clustering run (handlers_people_cluster.cc).
+  PeopleClusterJob& people_cluster;
 
   void Log(std::string_view line) const { options.log(line); }
 };
