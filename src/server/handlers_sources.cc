@@ -3,6 +3,7 @@
 
 #include "engine/ingest.h"
 #include "governance/retention.h"
+#include "privacy/legal.h"
 #include "server/form.h"
 #include "server/handlers.h"
 #include "server/json_views.h"
@@ -20,11 +21,12 @@ nlohmann::json ErrorObject(const Status& st) {
 
 // A new source whose retention ended before today would be declared only for the retention sweep
 // to erase what is uploaded into it: refused with the reason (a well-formed date only; the engine
-// checks the shape). Today itself is allowed (retain_until is inclusive).
+// checks the shape and the calendar). Today itself is allowed (retain_until is inclusive).
 Status RefusePastRetention(const std::string& retain_until) {
-  if (retain_until.size() != 10) return Status::Ok();
+  auto parsed = privacy::ParseDate(retain_until);
+  if (!parsed.ok()) return Status::Ok();  // DeclareSource says why
   const std::string today = governance::TodayUtc();
-  if (retain_until >= today) return Status::Ok();
+  if (privacy::FormatDate(*parsed) >= today) return Status::Ok();
   return Status::InvalidArgument("retain_until " + retain_until + " is in the past (today is " +
                                  today +
                                  "): photos in this source would be erased by the next "
