@@ -154,7 +154,8 @@ export function initSearch(ctx) {
     }
     drawBoxes($('image-boxed'), [], 1, 1);
     drawProbeFace($('compare-probe'), $('probe-img'), result.faces[selected] && result.faces[selected].box);
-    $('compare-match').src = m.cropObjectUrl || '';
+    if (m.cropObjectUrl) $('compare-match').src = m.cropObjectUrl;
+    else $('compare-match').removeAttribute('src');
     clearAt($('image-facts'));
     if (!dialog.open) dialog.showModal();
     try {
