@@ -2,6 +2,21 @@
 // list sources, upload photos into one with live progress and a per-file report.
 import { ART6, ART9, fillSelect } from './legal.js';
 import { dropzone } from './dropzone.js';
+import { showAt, clearAll } from './feedback.js';
+
+// Today's date in UTC, YYYY-MM-DD (the server compares retention dates with it).
+function todayUtc() { return new Date().toISOString().slice(0, 10); }
+
+// What a per-file upload result says, in words.
+function describe(item) {
+  if (item.status === 'error') return `refused: ${item.error.message}`;
+  if (item.status === 'duplicate') {
+    if (item.held_in) return `already held in source “${item.held_in.source}” (image ${item.image_id})`;
+    if (item.held_elsewhere) return 'already held on this instance, in a source of another organisation';
+    return 'already held';
+  }
+  return item.status;
+}
 
 const $ = (id) => document.getElementById(id);
 
@@ -18,23 +33,31 @@ export function initIngest(ctx) {
     const tbody = $('sources-table').querySelector('tbody');
     tbody.replaceChildren(...sources.map((s) => {
       const tr = document.createElement('tr');
-      for (const v of [s.id, s.name, `${s.legal_basis}, ${s.art9_condition}`, s.jurisdiction,
-        s.retain_until || '—', s.created_at.slice(0, 10)]) {
+      for (const [label, v] of [['Id', s.id], ['Name', s.name],
+        ['Basis', `${s.legal_basis}, ${s.art9_condition}`], ['Jurisdiction', s.jurisdiction],
+        ['Retain until', s.retain_until || '—'], ['Declared', s.created_at.slice(0, 10)]]) {
         const td = document.createElement('td');
         td.textContent = v;
+        td.dataset.label = label;
         tr.appendChild(td);
       }
       return tr;
     }));
     const pick = $('upload-source');
     const keep = select !== undefined ? String(select) : pick.value;
-    pick.replaceChildren(...sources.map((s) => {
+    // No silent default: the user picks the source (a placeholder until then), or the source just
+    // declared is chosen for them.
+    const none = document.createElement('option');
+    none.value = '';
+    none.textContent = sources.some((s) => !s.shared) ? '— choose a source —' : '— declare a source first —';
+    pick.replaceChildren(none, ...sources.filter((s) => !s.shared).map((s) => {
       const o = document.createElement('option');
       o.value = s.id;
       o.textContent = `${s.name} (${s.jurisdiction})`;
       o.selected = String(s.id) === keep;
       return o;
     }));
+    if (!pick.value) none.selected = true;
   }
 
   $('source-form').addEventListener('submit', async (e) => {
@@ -46,14 +69,26 @@ export function initIngest(ctx) {
       art9_condition: f.get('art9_condition'),
       jurisdiction: f.get('jurisdiction').trim().toUpperCase(),
     };
-    if (f.get('retain_until')) body.retain_until = f.get('retain_until');
+    clearAll($('source-form'));
+    const button = $('source-form').querySelector('button[type=submit]');
+    const retain = f.get('retain_until');
+    if (retain && retain < todayUtc()) {
+      showAt($('source-retain'), `${retain} is in the past: photos in this source would be erased ` +
+        'by the next retention sweep. Give today or a later date, or leave it empty.');
+      $('source-retain').focus();
+      return;
+    }
+    if (retain) body.retain_until = retain;
     try {
       const s = await ctx.api().post('/api/v1/sources', body);
-      ctx.setStatus(`Source “${s.name}” declared (id ${s.id}).`);
       $('source-form').reset();
+      showAt(button, `Source “${s.name}” declared (id ${s.id}).`, 'ok');
       await loadSources(s.id);
     } catch (err) {
-      ctx.setStatus(`Could not declare the source: ${err.message}`, 'error');
+      const field = /retain_until/.test(err.message) ? $('source-retain')
+        : /jurisdiction|country/.test(err.message) ? $('source-country')
+          : /name/.test(err.message) ? $('source-name') : button;
+      showAt(field, `Could not declare the source: ${err.message}`);
     }
   });
 
@@ -61,8 +96,14 @@ export function initIngest(ctx) {
     e.preventDefault();
     const files = [...$('upload-files').files];
     const source = $('upload-source').value;
-    if (!files.length || !source) {
-      ctx.setStatus('Choose a source and at least one photo.', 'error');
+    clearAll($('upload-form'));
+    if (!source) {
+      showAt($('upload-source'), 'Choose the source these photos come from.');
+      $('upload-source').focus();
+      return;
+    }
+    if (!files.length) {
+      showAt($('upload-files'), 'Choose at least one photo.');
       return;
     }
     const table = $('upload-table');
@@ -82,9 +123,10 @@ export function initIngest(ctx) {
       const form = new FormData();
       form.append('images', file, file.name);
       const tr = document.createElement('tr');
-      const cells = [file.name, '…', ''].map((v) => {
+      const cells = [['File', file.name], ['Result', '…'], ['Faces', '']].map(([label, v]) => {
         const td = document.createElement('td');
         td.textContent = v;
+        td.dataset.label = label;
         tr.appendChild(td);
         return td;
       });
@@ -93,14 +135,16 @@ export function initIngest(ctx) {
         const r = await ctx.api().upload(`/api/v1/sources/${source}/images`, form,
           (loaded) => { bar.value = doneBytes + loaded; });
         const item = r.files[0];
-        cells[1].textContent = item.status === 'error' ? `error: ${item.error.message}` : item.status;
+        cells[1].textContent = describe(item);
+        tr.dataset.status = item.status;
         cells[2].textContent = item.faces ?? '';
         totals.images += r.images;
         totals.faces += r.faces;
         totals.duplicates += r.duplicates;
         totals.errors += r.errors;
       } catch (err) {
-        cells[1].textContent = `error: ${err.message}`;
+        cells[1].textContent = `refused: ${err.message}`;
+        tr.dataset.status = 'error';
         totals.errors += 1;
       }
       doneBytes += file.size;
@@ -110,10 +154,13 @@ export function initIngest(ctx) {
     const summary = `Done: ${totals.images} stored (${totals.faces} faces), ` +
       `${totals.duplicates} already held, ${totals.errors} refused.`;
     $('upload-summary').textContent = summary;
-    ctx.setStatus(summary, totals.errors ? 'error' : 'info');
+    // Amber when some files were refused but others went in; red when none did.
+    let kind = 'ok';
+    if (totals.errors) kind = totals.images || totals.duplicates ? 'partial' : 'error';
+    $('upload-summary').dataset.kind = kind;
   });
 
   return () => {
-    loadSources().catch((err) => ctx.setStatus(`Cannot list sources: ${err.message}`, 'error'));
+    loadSources().catch((err) => showAt($('sources-table'), `Cannot list sources: ${err.message}`));
   };
 }

@@ -2,6 +2,7 @@
 // face, batch or jurisdiction (preview, then execute, receipt shown and downloadable), opt-outs.
 import { ART6, fillSelect } from './legal.js';
 import { initSelfCheckRequests } from './selfcheck_requests.js';
+import { showAt, clearAll, hashParams } from './feedback.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -26,7 +27,7 @@ export function initPrivacy(ctx) {
     return form;
   }
 
-  async function preview(request) {
+  async function preview(request, anchor) {
     const w = why();  // a preview shows which faces a request reaches: audited, with its why
     if (!w) return;
     try {
@@ -38,20 +39,21 @@ export function initPrivacy(ctx) {
       $('erase-preview').hidden = false;
       $('erase-execute').focus();
     } catch (err) {
-      ctx.setStatus(`Preview failed: ${err.message}`, 'error');
+      showAt(anchor, `Preview failed: ${err.message}`);
     }
   }
 
   $('erase-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const f = new FormData($('erase-form'));
-    preview({ by: f.get('by'), value: f.get('value').trim() });
+    preview({ by: f.get('by'), value: f.get('value').trim() },
+      $('erase-form').querySelector('button[type=submit]'));
   });
 
   $('erase-cancel').addEventListener('click', () => {
     pending = null;
     $('erase-preview').hidden = true;
-    ctx.setStatus('Erasure cancelled; nothing was changed.');
+    showAt($('erase-form').querySelector('button[type=submit]'), 'Erasure cancelled; nothing was changed.', 'info');
   });
 
   $('erase-execute').addEventListener('click', async () => {
@@ -71,10 +73,11 @@ export function initPrivacy(ctx) {
       link.download = `erasure-receipt-${receipt.audit_seq}.json`;
       $('erase-receipt').hidden = false;
       $('access-result').hidden = true;
-      ctx.setStatus(`Erased ${receipt.faces_removed} face(s), ${receipt.images_removed} image(s); ` +
-        `receipt recorded as audit record #${receipt.audit_seq}.`);
+      $('receipt-summary').textContent = `Erased ${receipt.faces_removed} face(s), ` +
+        `${receipt.images_removed} image(s); receipt recorded as audit record #${receipt.audit_seq}.`;
+      $('erase-receipt').scrollIntoView({ block: 'start' });
     } catch (err) {
-      ctx.setStatus(`Erasure failed: ${err.message}`, 'error');
+      showAt($('erase-execute'), `Erasure failed: ${err.message}`);
     } finally {
       $('erase-execute').disabled = false;
     }
@@ -84,13 +87,15 @@ export function initPrivacy(ctx) {
     e.preventDefault();
     const form = withWhy(new FormData($('access-form')));
     if (!form) return;
-    ctx.setStatus('Looking up…');
+    const button = $('access-form').querySelector('button[type=submit]');
+    showAt(button, 'Looking up…', 'info');
     try {
       const r = await ctx.api().post('/api/v1/access', form);
       for (const u of urls) URL.revokeObjectURL(u);
       urls = [];
       $('access-summary').textContent = r.held
-        ? `${r.faces.length} held face(s) match this person (threshold ${r.threshold}). Audit record #${r.audit_seq}.`
+        ? `${r.faces.length} held face(s) match this person (threshold ${Number(r.threshold).toFixed(2)}). ` +
+          `Audit record #${r.audit_seq}.`
         : `No held face matches this person. Audit record #${r.audit_seq}.`;
       $('access-faces').replaceChildren(...r.faces.map((f) => {
         const li = document.createElement('li');
@@ -108,7 +113,7 @@ export function initPrivacy(ctx) {
         box.value = f.face_id;
         label.append(box, ` Face ${f.face_id} (score ${f.score.toFixed(3)})`);
         const facts = document.createElement('dl');
-        facts.className = 'facts small';
+        facts.className = 'facts small stacked';
         for (const [k, v] of [['Source', f.source], ['Basis', `${f.legal_basis}, ${f.art9_condition}`],
           ['Jurisdiction', f.jurisdiction], ['Ingested', (f.ingested_at || '').slice(0, 10)],
           ['Retention', f.retain_until || '—'], ['Returned by searches', f.search_hits]]) {
@@ -126,9 +131,10 @@ export function initPrivacy(ctx) {
       $('access-erase').hidden = !r.held;
       $('access-erase').dataset.probe = r.probe_sha256;
       $('access-result').hidden = false;
-      ctx.setStatus('Subject access report ready.');
+      showAt(button, 'Subject access report ready (below).', 'ok');
+      $('access-result').scrollIntoView({ block: 'start' });
     } catch (err) {
-      ctx.setStatus(`Lookup failed: ${err.message}`, 'error');
+      showAt(button, `Lookup failed: ${err.message}`);
     }
   });
 
@@ -136,10 +142,10 @@ export function initPrivacy(ctx) {
     const ids = [...$('access-faces').querySelectorAll('input[type=checkbox]:checked')]
       .map((b) => Number(b.value));
     if (!ids.length) {
-      ctx.setStatus('Select at least one face to erase.', 'error');
+      showAt($('access-erase'), 'Select at least one face to erase.');
       return;
     }
-    preview({ by: 'subject', value: $('access-erase').dataset.probe, face_ids: ids });
+    preview({ by: 'subject', value: $('access-erase').dataset.probe, face_ids: ids }, $('access-erase'));
   });
 
   async function loadOptOuts() {
@@ -149,9 +155,12 @@ export function initPrivacy(ctx) {
         const tr = document.createElement('tr');
         const ref = document.createElement('td');
         ref.textContent = o.request;
+        ref.dataset.label = 'Request';
         const since = document.createElement('td');
         since.textContent = o.created_at.slice(0, 10);
+        since.dataset.label = 'Since';
         const act = document.createElement('td');
+        act.dataset.label = 'Action';
         const b = document.createElement('button');
         b.type = 'button';
         b.className = 'secondary';
@@ -162,10 +171,10 @@ export function initPrivacy(ctx) {
           if (!w) return;
           try {
             await ctx.api().post(`/api/v1/optouts/${encodeURIComponent(o.request)}/withdraw`, w);
-            ctx.setStatus(`Opt-out ${o.request} withdrawn.`);
+            showAt($('optout-table'), `Opt-out ${o.request} withdrawn.`, 'ok');
             loadOptOuts();
           } catch (err) {
-            ctx.setStatus(`Withdrawal failed: ${err.message}`, 'error');
+            showAt(b, `Withdrawal failed: ${err.message}`);
           }
         });
         act.appendChild(b);
@@ -173,7 +182,7 @@ export function initPrivacy(ctx) {
         return tr;
       }));
     } catch (err) {
-      ctx.setStatus(`Cannot list opt-outs: ${err.message}`, 'error');
+      showAt($('optout-table'), `Cannot list opt-outs: ${err.message}`);
     }
   }
 
@@ -181,17 +190,32 @@ export function initPrivacy(ctx) {
     e.preventDefault();
     const form = withWhy(new FormData($('optout-form')));
     if (!form) return;
-    ctx.setStatus('Recording the opt-out…');
+    const button = $('optout-form').querySelector('button[type=submit]');
+    showAt(button, 'Recording the opt-out…', 'info');
     try {
       const r = await ctx.api().post('/api/v1/optouts', form);
-      ctx.setStatus(`Opt-out ${r.request} recorded; ${r.matched_faces} held face(s) erased.`);
       $('optout-form').reset();
+      showAt(button, `Opt-out ${r.request} recorded; ${r.matched_faces} held face(s) erased.`, 'ok');
       loadOptOuts();
     } catch (err) {
-      ctx.setStatus(`Opt-out failed: ${err.message}`, 'error');
+      showAt(button, `Opt-out failed: ${err.message}`);
     }
   });
 
   const loadSelfCheckRequests = initSelfCheckRequests(ctx, why);
-  return () => { loadOptOuts(); loadSelfCheckRequests(); };
+  // Entering the screen: an erasure named in the route (#/privacy?erase=source&value=NAME, from the
+  // Sources screen) fills the erasure form; nothing is erased before preview and confirmation.
+  return () => {
+    const p = hashParams();
+    const by = p.get('erase');
+    if (by && [...$('erase-by').options].some((o) => o.value === by)) {
+      clearAll($('erase-form'));
+      $('erase-by').value = by;
+      $('erase-value').value = p.get('value') || '';
+      $('erase-form').scrollIntoView({ block: 'start' });
+      $('erase-value').focus({ preventScroll: true });
+    }
+    loadOptOuts();
+    loadSelfCheckRequests();
+  };
 }

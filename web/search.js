@@ -5,6 +5,8 @@ import { ART6, fillSelect } from './legal.js';
 import { drawBoxes } from './boxes.js';
 import { dropzone } from './dropzone.js';
 import { decorateVideoMatch } from './video.js';
+import { showAt, clearAt } from './feedback.js';
+import { keepJustificationForSession, restoreJustification, explainScores, drawProbeFace } from './search_ux.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -18,6 +20,7 @@ export function initSearch(ctx) {
   let urls = [];  // object URLs of the current results, revoked on re-render
 
   fillSelect($('search-basis'), ART6, 'art6-1-e');
+  keepJustificationForSession();
   dropzone($('search-drop'), $('search-image'), (files) => {
     if (!files.length) return;
     $('search-drop').querySelector('span').textContent = files[0].name;
@@ -77,7 +80,7 @@ export function initSearch(ctx) {
     img.alt = `Face ${m.face_id} from ${m.source}`;
     img.width = 160;
     img.height = 160;
-    ctx.api().imageUrl(m.crop_url).then((u) => { urls.push(u); img.src = u; })
+    ctx.api().imageUrl(m.crop_url).then((u) => { urls.push(u); img.src = u; m.cropObjectUrl = u; })
       .catch((e) => { img.alt = `Crop unavailable: ${e.message}`; });
     const cap = document.createElement('figcaption');
     const badge = document.createElement('span');
@@ -120,6 +123,7 @@ export function initSearch(ctx) {
     revoke();
     const list = $('results');
     const face = result.faces[selected];
+    explainScores($('results-explain'), result, face);
     if (!face) {
       list.replaceChildren();
       $('results-title').textContent = 'Results';
@@ -171,6 +175,10 @@ export function initSearch(ctx) {
       facts.append(dt, dd);
     }
     drawBoxes($('image-boxed'), [], 1, 1);
+    drawProbeFace($('compare-probe'), $('probe-img'), result.faces[selected] && result.faces[selected].box);
+    if (m.cropObjectUrl) $('compare-match').src = m.cropObjectUrl;
+    else $('compare-match').removeAttribute('src');
+    clearAt($('image-facts'));
     if (!dialog.open) dialog.showModal();
     try {
       const u = await ctx.api().imageUrl(m.image_url);
@@ -179,22 +187,22 @@ export function initSearch(ctx) {
         m.image_width, m.image_height);
       img.src = u;
     } catch (e) {
-      ctx.setStatus(`Cannot show the photo: ${e.message}`, 'error');
+      showAt($('image-facts'), `Cannot show the photo: ${e.message}`);
     }
   }
 
   $('search-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const file = $('search-image').files[0];
+    const button = $('search-submit');
     if (!file) {
-      ctx.setStatus('Choose a probe photo first.', 'error');
+      showAt($('search-image'), 'Choose a probe photo first.');
       return;
     }
     const form = new FormData($('search-form'));
     if (!form.get('review_reason')) { form.delete('review_candidates'); form.delete('review_reason'); }
-    const button = $('search-submit');
     button.disabled = true;
-    ctx.setStatus('Searching…');
+    showAt(button, 'Searching…', 'info');
     try {
       result = await ctx.api().post('/api/v1/search', form);
       if (probeUrl) URL.revokeObjectURL(probeUrl);
@@ -204,13 +212,16 @@ export function initSearch(ctx) {
       renderProbe();
       renderResults();
       const matched = result.faces.filter((f) => f.decision === 'match').length;
-      ctx.setStatus(`Search done: ${result.faces.length} face(s), ${matched} with a match.`);
+      showAt(button, `Search done: ${result.faces.length} face(s), ${matched} with a match.`, 'ok');
+      // The results are below the form: bring them into view, and the reader's focus with them.
+      $('search-result').scrollIntoView({ block: 'start' });
+      $('results-title').focus({ preventScroll: true });
     } catch (err) {
-      ctx.setStatus(`Search failed: ${err.message}`, 'error');
+      showAt(button, `Search failed: ${err.message}`);
     } finally {
       button.disabled = false;
     }
   });
 
-  return () => {};
+  return () => restoreJustification();
 }

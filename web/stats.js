@@ -1,4 +1,5 @@
 // The Stats screen: catalog and index figures.
+import { showAt } from './feedback.js';
 const $ = (id) => document.getElementById(id);
 
 export function initStats(ctx) {
@@ -19,7 +20,7 @@ export function initStats(ctx) {
         return [dt, dd];
       }));
     } catch (err) {
-      ctx.setStatus(`Cannot load stats: ${err.message}`, 'error');
+      showAt($('stats-refresh'), `Cannot load stats: ${err.message}`);
     }
   }
   $('stats-refresh').addEventListener('click', load);

@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "openset/clustering.h"
+#include "openset/people_clustering.h"
 #include "openset/people_store.h"
 #include "openset_cli.h"
 
@@ -20,45 +21,12 @@ nlohmann::json ToJson(const openset::Person& p) {
   return {{"id", p.id}, {"name", p.name}, {"faces", p.faces}, {"images", p.images}};
 }
 
-struct ClusterSummary {
-  int64_t faces = 0, forgotten = 0, attached = 0, new_people = 0, new_faces = 0, noise = 0,
-          people = 0;
-};
-
-Result<ClusterSummary> RunCluster(const GlobalFlags& flags, const openset::ClusterOptions& o) {
+Result<openset::PeopleClusterSummary> RunCluster(const GlobalFlags& flags,
+                                                 const openset::ClusterOptions& o) {
   ASSIGN_OR_RETURN(auto catalog, OpenCatalogOnly(flags));
-  ASSIGN_OR_RETURN(auto gallery, LoadGallery(*catalog));
+  ASSIGN_OR_RETURN(auto gallery, openset::LoadGallery(*catalog));
   ASSIGN_OR_RETURN(auto store, OpenPeople(flags));
-  ClusterSummary s;
-  s.faces = static_cast<int64_t>(gallery.size());
-  std::set<int64_t> existing;
-  for (const auto& f : gallery) existing.insert(f.id);
-  ASSIGN_OR_RETURN(s.forgotten, store->Prune(existing));
-  ASSIGN_OR_RETURN(auto assigned, store->Assignments());
-  std::vector<openset::ClusterFace> faces;
-  std::map<int64_t, int64_t> image_of;
-  for (const auto& f : gallery) {
-    auto it = assigned.find(f.id);
-    faces.push_back(
-        {f.id, f.image_id, f.embedding.data(), it == assigned.end() ? 0 : it->second.person});
-    image_of[f.id] = f.image_id;
-  }
-  const int dim = gallery.empty() ? 1 : static_cast<int>(gallery.front().embedding.size());
-  const auto r = openset::ClusterFaces(faces, dim, o);
-  for (const auto& [face, person] : r.attached)
-    RETURN_IF_ERROR(store->Assign(face, image_of[face], person));
-  for (const auto& members : r.new_people) {
-    std::map<int64_t, int64_t> m;
-    for (int64_t face : members) m[face] = image_of[face];
-    RETURN_IF_ERROR(store->CreatePerson(m).status());
-    s.new_faces += static_cast<int64_t>(members.size());
-  }
-  s.attached = static_cast<int64_t>(r.attached.size());
-  s.new_people = static_cast<int64_t>(r.new_people.size());
-  s.noise = r.noise;
-  ASSIGN_OR_RETURN(auto people, store->List());
-  s.people = static_cast<int64_t>(people.size());
-  return s;
+  return openset::ClusterPeople(gallery, *store, o);
 }
 
 Result<int64_t> ParsePersonId(const std::string& s) {

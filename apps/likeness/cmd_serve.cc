@@ -165,6 +165,11 @@ void RegisterServe(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   cmd->add_option("--port", options->port, "TCP port (0: any free port)")->capture_default_str();
   cmd->add_option("--threads", options->threads, "face analyzers (concurrent image jobs)")
       ->capture_default_str();
+  cmd->add_option("--http-threads", options->http_threads,
+                  "HTTP worker threads (0: at least 16, sized apart from --threads so a "
+                  "browser's keep-alive connections never stall behind the analyzers)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
   cmd->add_option("--selfcheck-challenges", options->selfcheck_challenges,
                   "liveness challenges the public self-check issues (comma list of turn-left, "
                   "turn-right, blink)")

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "engine/decision.h"
+#include "openset/people_clustering.h"
 
 namespace likeness::cli {
 namespace fs = std::filesystem;
@@ -19,7 +20,7 @@ Result<std::unique_ptr<catalog::Catalog>> OpenCatalogOnly(const GlobalFlags& fla
 }
 
 Result<std::vector<openset::GalleryFace>> LoadGallery(catalog::Catalog& catalog) {
-  return engine::LoadGallery(catalog);
+  return openset::LoadGallery(catalog);
 }
 
 std::string UtcNowIso() {

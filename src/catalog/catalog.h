@@ -110,6 +110,15 @@ struct BatchRecord {
   int64_t images = 0, faces = 0, errors = 0, skipped = 0;
 };
 
+// One recorded ingest error (a file that could not be ingested) of a batch.
+struct IngestErrorRecord {
+  int64_t id = 0;
+  int64_t batch_id = 0;
+  std::string path;  // as the ingest named it (a file path, "upload:<name>", an archive member)
+  std::string message;
+  std::string at;
+};
+
 // An organisation this instance serves. Its keys see only its own sources and those shared to it.
 struct TenantRecord {
   std::string name;        // 1-64 characters of [A-Za-z0-9._@-]
@@ -174,6 +183,12 @@ class Catalog {
                                    const std::string& message) = 0;
   // NotFound if absent. finished_at is empty while the batch runs, or if the ingest died.
   virtual Result<BatchRecord> GetBatch(int64_t id) = 0;
+  // The batches of a source, newest first, at most `limit` (> 0, else InvalidArgument); an
+  // unknown source has none (sqlite_catalog_batches.cc).
+  virtual Result<std::vector<BatchRecord>> ListBatches(int64_t source_id, int64_t limit) = 0;
+  // The recorded errors of a batch in the order they happened, at most `limit` (> 0).
+  virtual Result<std::vector<IngestErrorRecord>> ListIngestErrors(int64_t batch_id,
+                                                                  int64_t limit) = 0;
 
   // Images. FindImageByHash returns the id of an image with these bytes, if held.
   virtual Result<std::optional<int64_t>> FindImageByHash(const std::string& content_hash) = 0;

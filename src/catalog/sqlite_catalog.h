@@ -39,6 +39,9 @@ class SqliteCatalog final : public Catalog {
   Status RecordIngestError(int64_t batch_id, const std::string& path,
                            const std::string& message) override;
   Result<BatchRecord> GetBatch(int64_t id) override;
+  // sqlite_catalog_batches.cc
+  Result<std::vector<BatchRecord>> ListBatches(int64_t source_id, int64_t limit) override;
+  Result<std::vector<IngestErrorRecord>> ListIngestErrors(int64_t batch_id, int64_t limit) override;
 
   Result<std::optional<int64_t>> FindImageByHash(const std::string& content_hash) override;
   Result<ImageRecord> GetImage(int64_t id) override;

@@ -6,6 +6,7 @@
 #include "engine/remote_search.h"
 #include "openset/calibration_file.h"
 #include "openset/impostor_model.h"
+#include "openset/people_clustering.h"
 #include "openset/people_store.h"
 #include "privacy/utc_time.h"
 
@@ -58,28 +59,12 @@ bool CalibrationStale(const openset::Calibration& calibration, int64_t searchabl
          kRecalibrateGrowth * static_cast<double>(std::max<int64_t>(1, calibration.gallery_size));
 }
 
-Result<std::vector<openset::GalleryFace>> LoadGallery(catalog::Catalog& catalog) {
-  std::vector<openset::GalleryFace> faces;
-  RETURN_IF_ERROR(
-      catalog.ForEachEmbedding([&](int64_t id, bool searchable, std::span<const float> embedding) {
-        if (searchable) faces.push_back({id, 0, 0, {embedding.begin(), embedding.end()}});
-        return true;
-      }));
-  std::vector<int64_t> ids;
-  for (const auto& f : faces) ids.push_back(f.id);
-  ASSIGN_OR_RETURN(auto prov, catalog.GetFacesWithProvenance(ids));
-  if (prov.size() != faces.size())
-    return Status::FailedPrecondition("the catalog changed while it was read; run again");
-  for (size_t i = 0; i < faces.size(); ++i) faces[i].image_id = prov[i].face.image_id;
-  return faces;
-}
-
 Result<openset::Calibration> CalibrateCatalog(catalog::Catalog& catalog,
                                               const std::filesystem::path& data_dir, uint32_t seed,
                                               std::optional<double> target_fpir) {
   if (target_fpir && !(*target_fpir > 0 && *target_fpir < 1))
     return Status::InvalidArgument("the target FPIR must lie strictly between 0 and 1");
-  ASSIGN_OR_RETURN(std::vector<openset::GalleryFace> gallery, LoadGallery(catalog));
+  ASSIGN_OR_RETURN(std::vector<openset::GalleryFace> gallery, openset::LoadGallery(catalog));
   // The people clustering, when there is one, serves as weak labels (see calibration.h).
   if (std::filesystem::exists(data_dir / openset::kPeopleFileName)) {
     ASSIGN_OR_RETURN(auto people, openset::PeopleStore::Open(data_dir));

@@ -52,9 +52,6 @@ Result<Decision> Decide(const std::optional<openset::Calibration>& calibration, 
 // True when the catalog grew past kRecalibrateGrowth times the calibration's gallery.
 bool CalibrationStale(const openset::Calibration& calibration, int64_t searchable_faces);
 
-// Every searchable face with its embedding and image id (as search sees the catalog).
-Result<std::vector<openset::GalleryFace>> LoadGallery(catalog::Catalog& catalog);
-
 // Measures the catalog's impostor model (people.db, when present, as weak labels), keeps the
 // stored target FPIR unless `target_fpir` is given, stores <data>/calibration.json and returns it.
 // Errors: InvalidArgument (too few faces, target outside (0, 1)), IOError.

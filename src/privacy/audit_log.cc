@@ -176,6 +176,12 @@ Result<std::vector<AuditEntry>> AuditLog::Query(const AuditQuery& query) {
         " 'default') = ?",
         *query.tenant);
   }
+  if (query.batch_id) {
+    where(
+        " AND CASE WHEN json_valid(details) THEN json_extract(details, '$.batch_id') END"
+        " = CAST(? AS INTEGER)",
+        std::to_string(*query.batch_id));
+  }
   if (!query.from.empty()) where(" AND at >= ?", query.from);
   if (!query.to.empty()) where(" AND at < ?", query.to);
   sql += query.newest_first ? " ORDER BY seq DESC" : " ORDER BY seq";

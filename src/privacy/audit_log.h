@@ -61,6 +61,8 @@ struct AuditQuery {
   // Only records whose details name this tenant ("tenant" in the details JSON; records without
   // one belong to the "default" tenant, the instance's operator).
   std::optional<std::string> tenant;
+  // Only records whose details name this ingest batch ("batch_id" in the details JSON).
+  std::optional<int64_t> batch_id;
   std::string from;           // inclusive lower bound on at; empty = none
   std::string to;             // exclusive upper bound on at; empty = none
   int64_t limit = 1000;       // at most this many entries; must be > 0

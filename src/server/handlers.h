@@ -26,6 +26,8 @@ Result<Reply> HandleCreateSource(Services& s, const Call& call);
 Result<Reply> HandleListSources(Services& s, const Call& call);
 Result<Reply> HandleGetSource(Services& s, const Call& call);
 Result<Reply> HandleUploadImages(Services& s, const Call& call);
+// handlers_source_batches.cc
+Result<Reply> HandleSourceBatches(Services& s, const Call& call);
 
 // handlers_media.cc
 Result<Reply> HandleGetImage(Services& s, const Call& call);
@@ -46,6 +48,9 @@ Result<Reply> HandleGetPerson(Services& s, const Call& call);
 Result<Reply> HandleNamePerson(Services& s, const Call& call);
 Result<Reply> HandleMergePeople(Services& s, const Call& call);
 Result<Reply> HandleSplitPerson(Services& s, const Call& call);
+// handlers_people_cluster.cc
+Result<Reply> HandleStartPeopleCluster(Services& s, const Call& call);
+Result<Reply> HandlePeopleClusterStatus(Services& s, const Call& call);
 
 // handlers_audit.cc
 Result<Reply> HandleAuditEntries(Services& s, const Call& call);
@@ -63,6 +68,7 @@ Result<Reply> HandleReleaseSelfCheckReport(Services& s, const Call& call);
 // handlers_web.cc
 Result<Reply> HandleWebIndex(Services& s, const Call& call);
 Result<Reply> HandleWebAsset(Services& s, const Call& call);
+Result<Reply> HandleFavicon(Services& s, const Call& call);
 
 // Shared by the handlers: the 503 sent when no analyzer frees up in time.
 Reply BusyReply();

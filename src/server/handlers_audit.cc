@@ -39,6 +39,15 @@ Result<Reply> HandleAuditEntries(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(auto to, Param(req, "to"));
   ASSIGN_OR_RETURN(auto limit, Param(req, "limit"));
   ASSIGN_OR_RETURN(auto order, Param(req, "order"));
+  ASSIGN_OR_RETURN(auto batch, Param(req, "batch_id"));
+  if (batch) {
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(batch->data(), batch->data() + batch->size(), v);
+    if (ec != std::errc() || end != batch->data() + batch->size() || v < 1) {
+      return Status::InvalidArgument("'batch_id' must be a positive integer");
+    }
+    q.batch_id = v;
+  }
   q.from = from.value_or("");
   q.to = to.value_or("");
   q.limit = kDefaultLimit;

@@ -2,6 +2,8 @@
 #include <httplib.h>
 
 #include "engine/ingest.h"
+#include "governance/retention.h"
+#include "privacy/legal.h"
 #include "server/form.h"
 #include "server/handlers.h"
 #include "server/json_views.h"
@@ -15,6 +17,33 @@ nlohmann::json ErrorObject(const Status& st) {
   return {{"code", ErrorCodeFor(st.code())},
           {"message",
            IsServerFault(st.code()) ? "the server could not store this file" : st.message()}};
+}
+
+// A new source whose retention ended before today would be declared only for the retention sweep
+// to erase what is uploaded into it: refused with the reason (a well-formed date only; the engine
+// checks the shape and the calendar). Today itself is allowed (retain_until is inclusive).
+Status RefusePastRetention(const std::string& retain_until) {
+  auto parsed = privacy::ParseDate(retain_until);
+  if (!parsed.ok()) return Status::Ok();  // DeclareSource says why
+  const std::string today = governance::TodayUtc();
+  if (privacy::FormatDate(*parsed) >= today) return Status::Ok();
+  return Status::InvalidArgument("retain_until " + retain_until + " is in the past (today is " +
+                                 today +
+                                 "): photos in this source would be erased by the next "
+                                 "retention sweep; give a date from today on, or none");
+}
+
+// Where a duplicate upload is already held: its source when the caller's tenant sees it, else
+// only that this instance holds it elsewhere (another tenant's source is not named).
+void DescribeHeld(Services& s, const TenantScope& scope, int64_t image_id, nlohmann::json& item) {
+  auto held = VisibleImage(s, scope, image_id);
+  if (!held.ok()) {
+    item["held_elsewhere"] = true;
+    return;
+  }
+  item["image_id"] = image_id;
+  auto source = s.engine.catalog().GetSource(held->source_id);
+  if (source.ok()) item["held_in"] = {{"source_id", source->id}, {"source", source->name}};
 }
 
 }  // namespace
@@ -31,6 +60,7 @@ Result<Reply> HandleCreateSource(Services& s, const Call& call) {
   if (d.collector.empty()) d.collector = call.caller->name;
   ASSIGN_OR_RETURN(d.public_description,
                    JsonText(body, "public_description", false, catalog::kMaxPublicDescription));
+  RETURN_IF_ERROR(RefusePastRetention(d.retain_until));
   d.kind = catalog::SourceKind::kUpload;
   d.location = "upload";
   ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));
@@ -72,6 +102,13 @@ Result<Reply> HandleListSources(Services& s, const Call& call) {
     if (!scope.Sees(src.id)) continue;  // another tenant's, not shared to this one
     nlohmann::json item = SourceJson(src);
     item["shared"] = !scope.Owns(src.id);
+    const int64_t id = src.id;
+    ASSIGN_OR_RETURN(catalog::CatalogStats counts,
+                     s.engine.catalog().StatsOfSources(std::span<const int64_t>(&id, 1)));
+    item["images"] = counts.images;
+    item["faces"] = counts.faces;
+    item["batches"] = counts.batches;
+    item["ingest_errors"] = counts.errors;
     list.push_back(std::move(item));
   }
   return Reply::Json({{"sources", std::move(list)}});
@@ -137,9 +174,8 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call) {
       item["faces"] = f.faces;
     } else if (f.status == "duplicate") {
       // Photos are unique across the instance: a copy held by another tenant is reported without
-      // its id (the id would point into that tenant's data).
-      auto held = VisibleImage(s, scope, f.image_id);
-      if (held.ok()) item["image_id"] = f.image_id;
+      // its id or source (they would point into that tenant's data).
+      DescribeHeld(s, scope, f.image_id, item);
     } else {
       item["error"] = ErrorObject(f.error);
       if (IsServerFault(f.error.code())) s.Log("upload: " + f.error.ToString());

@@ -19,4 +19,7 @@ Result<Reply> HandleWebIndex(Services&, const Call&) { return Serve("index.html"
 
 Result<Reply> HandleWebAsset(Services&, const Call& call) { return Serve(call.params.at(0)); }
 
+// Browsers ask for /favicon.ico on every page; the icon is an SVG (served with its own type).
+Result<Reply> HandleFavicon(Services&, const Call&) { return Serve("favicon.svg"); }
+
 }  // namespace likeness::server

@@ -100,6 +100,7 @@ Server::~Server() = default;
 
 Result<std::unique_ptr<Server>> Server::Create(engine::Engine& engine, ServerOptions options) {
   if (options.threads < 1) return Status::InvalidArgument("--threads must be at least 1");
+  if (options.http_threads < 0) return Status::InvalidArgument("--http-threads must be >= 0");
   if (options.port < 0 || options.port > 65535) {
     return Status::InvalidArgument("--port must be from 0 to 65535");
   }
@@ -119,9 +120,11 @@ Result<std::unique_ptr<Server>> Server::Create(engine::Engine& engine, ServerOpt
       std::make_unique<IndexSaver>(engine, s->options_.index_save_delay, s->options_.log);
   s->media_ = std::make_unique<MediaTokens>(s->options_.media_token_ttl);
   s->recalibrator_ = std::make_unique<Recalibrator>(engine, s->options_.log);
-  s->services_ = std::unique_ptr<Services>(new Services{
-      engine, *s->gov_, *s->analyzers_, *s->keys_, s->gov_->audit(), *s->metrics_, s->options_,
-      s->store_mu_, *s->selfcheck_, *s->index_saver_, *s->media_, *s->recalibrator_});
+  s->people_cluster_ = std::make_unique<PeopleClusterJob>();
+  s->services_ = std::unique_ptr<Services>(
+      new Services{engine, *s->gov_, *s->analyzers_, *s->keys_, s->gov_->audit(), *s->metrics_,
+                   s->options_, s->store_mu_, *s->selfcheck_, *s->index_saver_, *s->media_,
+                   *s->recalibrator_, *s->people_cluster_});
   // Stored upload copies whose image was erased (by the CLI, or before a crash) go now.
   if (auto swept = SweepUploads(engine, /*exclusive=*/true); !swept.ok()) {
     s->options_.log("upload sweep: " + swept.status().ToString());
@@ -135,7 +138,7 @@ Result<std::unique_ptr<Server>> Server::Create(engine::Engine& engine, ServerOpt
 void Server::Install() {
   http_ = std::make_unique<HttpCore>();
   auto& http = *http_;
-  const size_t workers = static_cast<size_t>(2 * options_.threads + 2);
+  const size_t workers = HttpWorkers(options_);
   http.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
   http.set_payload_max_length(options_.max_body_bytes);
   http.set_read_timeout(options_.read_timeout);

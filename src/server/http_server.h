@@ -46,6 +46,7 @@ class SelfCheckState;
 class ApiKeyStore;
 class Metrics;
 class RateLimiter;
+class PeopleClusterJob;
 struct Services;
 
 class Server {
@@ -107,6 +108,8 @@ class Server {
   std::atomic<bool> run_started_{false};   // Run was entered
   std::atomic<bool> run_finished_{false};  // Run returned
   std::shared_mutex store_mu_;
+  // Last: destroyed first, so a running clustering job ends while everything it uses still exists.
+  std::unique_ptr<PeopleClusterJob> people_cluster_;
 };
 
 }  // namespace likeness::server

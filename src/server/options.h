@@ -16,9 +16,12 @@ namespace likeness::server {
 struct ServerOptions {
   std::string listen = "127.0.0.1";  // loopback unless told otherwise
   int port = 8080;                   // 0 picks a free port (tests)
-  // Face analyzers (concurrent image jobs). HTTP worker threads are 2 * threads + 2, so cheap
-  // requests (health, stats, static files) are still served while every analyzer is busy.
+  // Face analyzers (concurrent image jobs).
   int threads = 2;
+  // HTTP worker threads, sized apart from the analyzers (HttpWorkers below): a browser keeps up to
+  // 6 keep-alive connections to one server, each holding a worker until it idles out, so fewer
+  // workers than that stall its requests (crops) behind keep-alive. 0 = automatic.
+  int http_threads = 0;
   size_t max_body_bytes = 32u << 20;  // larger requests get 413 before their body is kept
   size_t max_json_bytes = 64u << 10;  // JSON bodies (source declarations) are small
   int max_upload_files = 100;         // files in one POST /sources/{id}/images
@@ -65,5 +68,15 @@ struct ServerOptions {
   // Where operational messages go (one line each, no trailing newline). Default: stderr.
   std::function<void(std::string_view)> log;
 };
+
+// The HTTP pool: http_threads when set, else max(kMinHttpWorkers, 2 * threads + 2), so cheap
+// requests (health, stats, static files, crops) are served while every analyzer is busy and a
+// browser's connections never exhaust it.
+inline constexpr int kMinHttpWorkers = 16;
+inline size_t HttpWorkers(const ServerOptions& o) {
+  if (o.http_threads > 0) return static_cast<size_t>(o.http_threads);
+  const int derived = 2 * o.threads + 2;
+  return static_cast<size_t>(derived > kMinHttpWorkers ? derived : kMinHttpWorkers);
+}
 
 }  // namespace likeness::server

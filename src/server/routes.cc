@@ -38,6 +38,9 @@ Router BuildRouter() {
   add("GET", "/api/v1/sources", kRoles, staff, HandleListSources);
   add("GET", "/api/v1/sources/{id}", kRoles, staff, HandleGetSource);
   add("POST", "/api/v1/sources/{id}/images", kRoles, {kAdmin, kIngest}, HandleUploadImages);
+  // A source's ingest batches and errors (the Sources screen): not for investigators.
+  add("GET", "/api/v1/sources/{id}/batches", kRoles, {kAdmin, kIngest, kAuditor, kPrivacy},
+      HandleSourceBatches);
 
   // Stored images and face crops.
   add("GET", "/api/v1/images/{id}", kRoles, see_faces, HandleGetImage);
@@ -60,6 +63,9 @@ Router BuildRouter() {
   add("POST", "/api/v1/people/{id}/name", kRoles, privacy, HandleNamePerson);
   add("POST", "/api/v1/people/{id}/merge", kRoles, privacy, HandleMergePeople);
   add("POST", "/api/v1/people/{id}/split", kRoles, privacy, HandleSplitPerson);
+  // Clustering now (as `likeness people cluster`), in the background, with its progress.
+  add("POST", "/api/v1/people/cluster", kRoles, privacy, HandleStartPeopleCluster);
+  add("GET", "/api/v1/people/cluster", kRoles, privacy, HandlePeopleClusterStatus);
 
   // Auditor: the audit chain and its verification.
   add("GET", "/api/v1/audit", kRoles, {kAdmin, kAuditor}, HandleAuditEntries);
@@ -79,6 +85,7 @@ Router BuildRouter() {
   // The web app (public files; it asks for a key and sends it with every API call).
   add("GET", "/", kPublic, {}, HandleWebIndex, /*in_api=*/false);
   add("GET", "/app/{file}", kPublic, {}, HandleWebAsset, /*in_api=*/false);
+  add("GET", "/favicon.ico", kPublic, {}, HandleFavicon, /*in_api=*/false);
   return r;
 }
 

@@ -14,6 +14,7 @@
 #include "server/media_tokens.h"
 #include "server/metrics.h"
 #include "server/options.h"
+#include "server/people_cluster_job.h"
 #include "server/recalibrator.h"
 #include "server/selfcheck_state.h"
 
@@ -40,6 +41,8 @@ struct Services {
   MediaTokens& media;
   // Background recalibration when a search finds the calibration stale (recalibrator.h).
   Recalibrator& recalibrator;
+  // The background people clustering run (handlers_people_cluster.cc).
+  PeopleClusterJob& people_cluster;
 
   void Log(std::string_view line) const { options.log(line); }
 };

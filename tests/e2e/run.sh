@@ -2,7 +2,7 @@
 # Browser end-to-end tests of the web app and the public self-check page: Debian's chromium driven
 # by the pinned playwright-core (package-lock.json). Installs chromium from apt when it is missing
 # (skipping, with a message and exit 0, only when it cannot be installed), `npm ci`s once, then
-# runs web_e2e.mjs and selfcheck_e2e.mjs. Screenshots land in test-output/e2e/.
+# runs web_e2e.mjs, ux_e2e.mjs (issue 14: what new users tripped over) and selfcheck_e2e.mjs. Screenshots land in test-output/e2e/.
 # Usage: tests/e2e/run.sh [path/to/likeness]
 # Env: CHROMIUM (browser binary, default /usr/bin/chromium), LIKENESS_SKIP_APT=1 (never apt-get).
 set -eu
@@ -25,4 +25,5 @@ if [ ! -x "$browser" ]; then
 fi
 [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
 node web_e2e.mjs "$cli"
+node ux_e2e.mjs "$cli"
 node selfcheck_e2e.mjs "$cli"

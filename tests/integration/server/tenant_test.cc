@@ -250,6 +250,9 @@ TEST_F(TenantTest, EveryRouteKeepsTenantsApart) {
         {form("/api/v1/sources/" + std::to_string(b_.source_id) + "/images",
               {FilePart("images", ReadFile(DemoPhoto(3)))}),
          200}}},
+      // Another tenant's ingest history answers like a source nobody holds.
+      {"GET /api/v1/sources/{id}/batches",
+       {{get("/api/v1/sources/" + a_source + "/batches"), 404}}},
       // No media token (only a search that returned the item gives one): refused before any
       // lookup, the same for every id (tests/redteam/access/media_walk_test.cc).
       {"GET /api/v1/images/{id}", {{get("/api/v1/images/" + a_image), 403}}},
@@ -300,6 +303,8 @@ TEST_F(TenantTest, EveryRouteKeepsTenantsApart) {
        {{post_json("/api/v1/people/1/merge", {{"other", 2}}), 403}}},
       {"POST /api/v1/people/{id}/split",
        {{post_json("/api/v1/people/1/split", {{"face_id", 1}}), 403}}},
+      {"POST /api/v1/people/cluster", {{post_json("/api/v1/people/cluster", {}), 403}}},
+      {"GET /api/v1/people/cluster", {{get("/api/v1/people/cluster"), 403}}},
       // The self-check: a challenge carries no catalog data; a still capture gets no result (422);
       // a receipt not issued to this kiosk redeems nothing (409). The report of an accepted
       // capture is scoped to the kiosk's tenant (selfcheck handler: ScopeOf(...).own).
