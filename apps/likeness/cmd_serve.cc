@@ -66,7 +66,9 @@ Status InstallStopHandler() {
 int Serve(const GlobalFlags& flags, server::ServerOptions options) {
   if (Status st = InstallStopHandler(); !st.ok()) return Fail(st);
 
-  auto eng = OpenEngine(flags);
+  GlobalFlags writer = flags;
+  writer.writer_role = "serve";  // the server is the folder's one writer while it runs
+  auto eng = OpenEngine(writer);
   if (!eng.ok()) return Fail(eng.status());
   auto srv = server::Server::Create(**eng, options);
   if (!srv.ok()) return Fail(srv.status());

@@ -48,6 +48,9 @@ struct IngestProgress {
   int64_t total = 0;  // items found (files, archive entries, manifest rows)
   int64_t done = 0;   // items processed (stored, skipped or failed)
   int64_t images = 0, faces = 0, skipped = 0, errors = 0;
+  // Items not stored because an erasure recorded their content (IngestPolicy::PreviouslyErased);
+  // not counted in `skipped` (which is "already held").
+  int64_t previously_erased = 0;
   double seconds = 0;
 };
 
@@ -87,6 +90,9 @@ class IngestPolicy {
   virtual Status AdmitSource(const catalog::SourceRecord& source) = 0;
   // True to drop a detected face before it is stored (e.g. it matches an opt-out template).
   virtual bool DropFace(std::span<const float> embedding) = 0;
+  // True when an erasure recorded this content (SHA-256 hex of the item's bytes): the item is not
+  // decoded or stored, and is counted as previously erased. Implementations fail closed.
+  virtual bool PreviouslyErased(const std::string& /*content_sha256*/) { return false; }
   // Called once after the batch was finished and the index saved (e.g. to audit it).
   virtual void BatchFinished(const catalog::SourceRecord& source, const IngestSummary& summary) = 0;
 };

@@ -122,6 +122,7 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call) {
   e.details = nlohmann::json{{"source_id", source.id},           {"batch_id", summary.batch_id},
                              {"images", summary.images},         {"faces", summary.faces},
                              {"duplicates", summary.duplicates}, {"errors", summary.errors},
+                             {"previously_erased", summary.previously_erased},
                              {"tenant", scope.tenant},           {"via", "api"}}
                   .dump();
   ASSIGN_OR_RETURN(int64_t seq, s.audit.Append(e));
@@ -137,7 +138,7 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call) {
       // its id (the id would point into that tenant's data).
       auto held = VisibleImage(s, scope, f.image_id);
       if (held.ok()) item["image_id"] = f.image_id;
-    } else {
+    } else if (f.status != "previously_erased") {
       item["error"] = ErrorObject(f.error);
       if (IsServerFault(f.error.code())) s.Log("upload: " + f.error.ToString());
     }
@@ -149,7 +150,8 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call) {
   nlohmann::json out = {{"batch_id", summary.batch_id}, {"source", SourceJson(source)},
                         {"files", std::move(list)},     {"images", summary.images},
                         {"faces", summary.faces},       {"duplicates", summary.duplicates},
-                        {"errors", summary.errors},     {"audit_seq", seq}};
+                        {"errors", summary.errors},     {"audit_seq", seq},
+                        {"previously_erased", summary.previously_erased}};
   if (all_refused) {
     out["error"] = {{"code", "invalid_argument"}, {"message", "no file could be ingested"}};
   }
