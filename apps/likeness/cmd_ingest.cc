@@ -188,8 +188,8 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
           "ingested %lld images (%lld faces) into source '%s' in %.1f s; %lld already held, %lld "
           "previously erased (not stored again), %lld errors%s\n",
           static_cast<long long>(t.images), static_cast<long long>(t.faces), source->name.c_str(),
-          t.seconds, static_cast<long long>(t.skipped),
-          static_cast<long long>(t.previously_erased), static_cast<long long>(t.errors),
+          t.seconds, static_cast<long long>(t.skipped), static_cast<long long>(t.previously_erased),
+          static_cast<long long>(t.errors),
           summary->cancelled ? " (interrupted: run again to continue)" : "");
     }
     *exit_code = summary->cancelled ? 130 : kExitOk;

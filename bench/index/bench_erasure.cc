@@ -88,11 +88,10 @@ int main(int argc, char** argv) {
     size_t end = pos;
     do {
       end = kinds_arg.find(',', end + 1);
-    } while (end != std::string::npos &&
-             !(kinds_arg.compare(end + 1, 4, "Flat") == 0 ||
-               kinds_arg.compare(end + 1, 5, "Exact") == 0 ||
-               kinds_arg.compare(end + 1, 4, "HNSW") == 0 ||
-               kinds_arg.compare(end + 1, 3, "IVF") == 0));
+    } while (end != std::string::npos && !(kinds_arg.compare(end + 1, 4, "Flat") == 0 ||
+                                           kinds_arg.compare(end + 1, 5, "Exact") == 0 ||
+                                           kinds_arg.compare(end + 1, 4, "HNSW") == 0 ||
+                                           kinds_arg.compare(end + 1, 3, "IVF") == 0));
     kinds.push_back(kinds_arg.substr(pos, end == std::string::npos ? end : end - pos));
     pos = end == std::string::npos ? kinds_arg.size() : end + 1;
   }

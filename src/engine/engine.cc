@@ -332,8 +332,8 @@ Status Engine::SaveIndex() {
   if (skip) {
     // The change is in the catalog and in this index; the file would need the lock.
     const auto holder = FolderLock::Holder(options_.data_dir);
-    return Status::FailedPrecondition(RefusalMessage(
-        options_.data_dir, holder.value_or(FolderLockHolder{}), "save the index"));
+    return Status::FailedPrecondition(
+        RefusalMessage(options_.data_dir, holder.value_or(FolderLockHolder{}), "save the index"));
   }
   // Another process changed the catalog under this index (e.g. erased faces it still holds):
   // saving it would write those vectors back, stamped current. Rebuild from the catalog instead.

@@ -49,8 +49,30 @@ std::string ReadAll(int fd) {
   return text;
 }
 
-Result<std::unique_ptr<FolderLock>> Take(const fs::path& data_dir, std::string_view role,
-                                         bool must) {
+}  // namespace
+
+std::string RefusalMessage(const fs::path& data_dir, const FolderLockHolder& holder,
+                           std::string_view role) {
+  std::string who = holder.pid > 0 ? "pid " + std::to_string(holder.pid) : "another process";
+  if (!holder.role.empty()) who += " (likeness " + holder.role;
+  if (!holder.role.empty() && !holder.since.empty()) who += " since " + holder.since;
+  if (!holder.role.empty()) who += ")";
+  std::string msg = "cannot " + std::string(role) + ": the data folder " + data_dir.string() +
+                    (holder.role == "serve" ? " is served by " : " is being changed by ") + who +
+                    "; one process writes a data folder at a time. ";
+  if (holder.role == "serve") {
+    msg += role == "erase" || role == "optout" || role == "retention"
+               ? "Erase through the server (POST /api/v1/erasures, or the web app's erasure page), "
+                 "or stop the server and run this again"
+               : "Use the server's API or web app, or stop the server and run this again";
+  } else {
+    msg += "Wait for it to finish, then run this again";
+  }
+  return msg;
+}
+
+Result<std::unique_ptr<FolderLock>> FolderLock::Take(const fs::path& data_dir,
+                                                     std::string_view role, bool must) {
   std::error_code ec;
   fs::create_directories(data_dir, ec);
   const int fd = OpenLockFile(data_dir);
@@ -78,28 +100,6 @@ Result<std::unique_ptr<FolderLock>> Take(const fs::path& data_dir, std::string_v
                            std::strerror(err));
   }
   return std::unique_ptr<FolderLock>(new FolderLock(fd, std::string(role)));
-}
-
-}  // namespace
-
-std::string RefusalMessage(const fs::path& data_dir, const FolderLockHolder& holder,
-                           std::string_view role) {
-  std::string who = holder.pid > 0 ? "pid " + std::to_string(holder.pid) : "another process";
-  if (!holder.role.empty()) who += " (likeness " + holder.role;
-  if (!holder.role.empty() && !holder.since.empty()) who += " since " + holder.since;
-  if (!holder.role.empty()) who += ")";
-  std::string msg = "cannot " + std::string(role) + ": the data folder " + data_dir.string() +
-                    (holder.role == "serve" ? " is served by " : " is being changed by ") + who +
-                    "; one process writes a data folder at a time. ";
-  if (holder.role == "serve") {
-    msg += role == "erase" || role == "optout" || role == "retention"
-               ? "Erase through the server (POST /api/v1/erasures, or the web app's erasure page), "
-                 "or stop the server and run this again"
-               : "Use the server's API or web app, or stop the server and run this again";
-  } else {
-    msg += "Wait for it to finish, then run this again";
-  }
-  return msg;
 }
 
 Result<std::unique_ptr<FolderLock>> FolderLock::Acquire(const fs::path& data_dir,

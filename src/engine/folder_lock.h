@@ -56,6 +56,8 @@ class FolderLock {
 
  private:
   FolderLock(int fd, std::string role) : fd_(fd), role_(std::move(role)) {}
+  static Result<std::unique_ptr<FolderLock>> Take(const std::filesystem::path& data_dir,
+                                                  std::string_view role, bool must);
   int fd_;
   std::string role_;
 };

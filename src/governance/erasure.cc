@@ -258,7 +258,8 @@ Result<nlohmann::json> LiftErasedContent(Governance& gov, const std::string& con
     return Status::InvalidArgument("a photo's content hash is 64 lower-case hex digits (SHA-256)");
   }
   if (reason.empty()) {
-    return Status::InvalidArgument("lifting an erasure needs --reason: the lawful basis that returned");
+    return Status::InvalidArgument(
+        "lifting an erasure needs --reason: the lawful basis that returned");
   }
   if (why.case_ref.empty() || why.case_ref == "-") {
     return Status::InvalidArgument("lifting an erasure needs a case reference (--case)");

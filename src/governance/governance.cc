@@ -78,8 +78,8 @@ Result<std::unique_ptr<Governance>> Governance::Open(engine::Engine& engine,
 Governance::~Governance() { engine_.set_ingest_policy(nullptr); }
 
 Result<std::string> Governance::ErasedContentTag(const std::string& content_sha256, bool create) {
-  Result<privacy::DataKey> key =
-      create ? keys_->GetOrCreateDataKey(kErasedContentScope) : keys_->GetDataKey(kErasedContentScope);
+  Result<privacy::DataKey> key = create ? keys_->GetOrCreateDataKey(kErasedContentScope)
+                                        : keys_->GetDataKey(kErasedContentScope);
   if (!key.ok()) return key.status();
   std::array<uint8_t, crypto_generichash_BYTES> tag{};
   crypto_generichash(tag.data(), tag.size(),

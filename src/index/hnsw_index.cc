@@ -313,7 +313,8 @@ Result<int64_t> HnswVectorIndex::Remove(std::span<const int64_t> ids) {
       // An add of this id logged for the running compaction: its copy of the vector goes too.
       for (const LoggedOp& op : log_) {
         if (op.add && op.id == id) {
-          sodium_memzero(log_vectors_.data() + op.offset, static_cast<size_t>(dim_) * sizeof(float));
+          sodium_memzero(log_vectors_.data() + op.offset,
+                         static_cast<size_t>(dim_) * sizeof(float));
         }
       }
       log_.push_back({false, id, 0});

@@ -5,10 +5,10 @@
 #include <fstream>
 #include <map>
 
+#include "common/hash.h"
 #include "engine/person_groups.h"
 #include "engine/search.h"
 #include "governance/erasure.h"
-#include "common/hash.h"
 #include "governance_fixture.h"
 #include "openset/neighbourhood_stats.h"
 #include "openset/people_store.h"

@@ -143,8 +143,8 @@ TEST_F(ErasureSticksTest, OnlyAnAuditedLiftLetsOnePhotoBack) {
   // No case, or no reason: refused, nothing changes.
   EXPECT_EQ(L({"erase", "lift", "--image-file", one.string(), "--reason", "consent"}).exit_code, 3);
   EXPECT_EQ(L({"erase", "lift", "--image-file", one.string(), "--case", "C-2"}).exit_code, 2);
-  EXPECT_EQ(L({"erase", "lift", "--hash", "not-a-hash", "--reason", "r", "--case", "C-2"}).exit_code,
-            3);
+  EXPECT_EQ(
+      L({"erase", "lift", "--hash", "not-a-hash", "--reason", "r", "--case", "C-2"}).exit_code, 3);
   EXPECT_EQ(Ingest(photos_.string(), "press")["previously_erased"], 3);
 
   auto r = L({"erase", "lift", "--image-file", one.string(), "--reason", "written consent given",

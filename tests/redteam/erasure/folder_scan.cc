@@ -66,8 +66,8 @@ std::string ListFiles(const fs::path& dir) {
   std::string out;
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
     if (entry.is_regular_file()) {
-      out += fs::relative(entry.path(), dir).string() + " (" +
-             std::to_string(entry.file_size()) + " B) ";
+      out += fs::relative(entry.path(), dir).string() + " (" + std::to_string(entry.file_size()) +
+             " B) ";
     }
   }
   return out;

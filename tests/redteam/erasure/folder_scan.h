@@ -16,7 +16,8 @@ enum class Form { kFp32, kFp16, kInt8 };
 const char* FormName(Form form);
 
 // Two 64-byte windows (the first and the last 64 bytes) of the embedding encoded in `form`: fp32
-// little-endian; fp16 as the SIMD kernels convert it; int8 rows as simd::QuantizeRowInt8 makes them.
+// little-endian; fp16 as the SIMD kernels convert it; int8 rows as simd::QuantizeRowInt8 makes
+// them.
 std::vector<std::string> Needles(const Embedding& e, Form form);
 
 // Every regular file under `dir` (recursively, temporary files included) holding one of `needles`,

@@ -41,11 +41,11 @@ class OneWriterTest : public ::testing::Test {
     unsetenv("LIKENESS_MASTER_KEY");
     setenv("LIKENESS_OPERATOR", "dpo", 1);
     data_ = tmp_.path() / "data";
-    ASSERT_EQ(L({"ingest", (*likeness::testing::DemoPhotoDir() / "sample1.jpg").string(),
-                 "--source", "press", "--basis", "art6-1-e,art9-2-g", "--jurisdiction", "FR",
-                 "--jobs", "1"})
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        L({"ingest", (*likeness::testing::DemoPhotoDir() / "sample1.jpg").string(), "--source",
+           "press", "--basis", "art6-1-e,art9-2-g", "--jurisdiction", "FR", "--jobs", "1"})
+            .exit_code,
+        0);
   }
   void TearDown() override { StopServer(); }
 

@@ -11,8 +11,8 @@
 #include <cctype>
 #include <fstream>
 #include <map>
-#include <set>
 #include <random>
+#include <set>
 
 #include "engine/engine.h"
 #include "engine/ingest.h"
@@ -178,12 +178,13 @@ TEST_P(PhysicalErasureTest, NoFileOfTheDataFolderHoldsAnErasedVectorInAnyForm) {
       << ListFiles(data);
   // The hubness file was rewritten (or removed): it holds no erased face (checked above) and, if
   // present, is current.
-  if (fs::exists(engine_->hubness_path())) EXPECT_TRUE(engine_->hubness_maintained());
+  if (fs::exists(engine_->hubness_path())) {
+    EXPECT_TRUE(engine_->hubness_maintained());
+  }
   // The uploaded copy is gone, and so are its bytes.
   EXPECT_FALSE(fs::exists(image->path));
-  const std::string window(reinterpret_cast<const char*>(photo_bytes.data()) +
-                               photo_bytes.size() / 2,
-                           64);
+  const std::string window(
+      reinterpret_cast<const char*>(photo_bytes.data()) + photo_bytes.size() / 2, 64);
   EXPECT_TRUE(FilesContaining(data, {window}).empty());
   // Decrypted, the catalog holds none of them; a reopened engine (index from disk) neither.
   std::vector<int64_t> held;
@@ -199,7 +200,9 @@ TEST_P(PhysicalErasureTest, NoFileOfTheDataFolderHoldsAnErasedVectorInAnyForm) {
     EXPECT_FALSE(engine_->index().Contains(id));
     auto hits = engine_->index().Search(e, 1);
     ASSERT_TRUE(hits.ok());
-    if (!hits->at(0).empty()) EXPECT_NE(hits->at(0)[0].id, id);
+    if (!hits->at(0).empty()) {
+      EXPECT_NE(hits->at(0)[0].id, id);
+    }
   }
 }
 

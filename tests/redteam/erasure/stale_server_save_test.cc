@@ -83,11 +83,11 @@ TEST_P(StaleServerSaveTest, AnotherWritersErasureIsNotUndoneByTheServersNextSave
     ASSERT_NE(other, nullptr);
     auto gov = governance::Governance::Open(*other, "cli");
     ASSERT_TRUE(gov.ok());
-    auto plan = governance::PlanErasure(
-        **gov, {governance::EraseKind::kFace, std::to_string(x), {}});
+    auto plan =
+        governance::PlanErasure(**gov, {governance::EraseKind::kFace, std::to_string(x), {}});
     ASSERT_TRUE(plan.ok());
-    ASSERT_TRUE(governance::ExecuteErasure(**gov, *plan, {"dpo", "erasure", "art6-1-c", "C-1"})
-                    .ok());
+    ASSERT_TRUE(
+        governance::ExecuteErasure(**gov, *plan, {"dpo", "erasure", "art6-1-c", "C-1"}).ok());
   }
   const fs::path data = dir_.path() / "data";
   ASSERT_TRUE(FilesContaining(data, Needles(erased, Form::kFp32)).empty());
