@@ -54,6 +54,7 @@ Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags,
   engine::EngineOptions options;
   options.data_dir = engine::ResolveDataDir(flags.data_dir);
   options.index_factory = index_kind;
+  options.writer_role = flags.writer_role;
   options.analyze.min_face_px = flags.min_face_px;
   options.analyze.tiling = !flags.no_tiling;
   const bool quiet = flags.quiet;

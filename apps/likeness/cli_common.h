@@ -30,6 +30,10 @@ struct GlobalFlags {
   // --cluster (or $LIKENESS_CLUSTER): a NATS URL; the engine then searches the cluster's shards
   // (this process acts as a router; see src/cluster/router.h).
   std::string cluster_url;
+  // Set by the commands that write the data folder (ingest, erase, optout, retention, index set,
+  // reembed, serve) before they open the engine: they hold its writer lock while they run
+  // (engine/folder_lock.h). Not a command-line flag.
+  std::string writer_role;
 };
 
 Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags);

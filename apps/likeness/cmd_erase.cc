@@ -2,15 +2,72 @@
 // preview and a receipt recorded in the audit chain.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 
 #include "commands.h"
+#include "common/hash.h"
 #include "gov_cli.h"
 #include "governance/erasure.h"
 #include "imageio/decode.h"
 
 namespace likeness::cli {
+namespace {
+
+// `likeness erase lift`: a privacy officer lifts the erasure record of one photo so that it may be
+// ingested again, when a lawful basis to hold it returns (audited as "erase_lift").
+CLI::App* RegisterEraseLift(CLI::App* erase, GlobalFlags& flags, int* exit_code) {
+  auto* cmd = erase->add_subcommand(
+      "lift", "let one erased photo be ingested again (a lawful basis returned); audited");
+  struct Args {
+    std::string image_file, hash, reason;
+    JustificationFlags why;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--image-file", a->image_file, "the photo (its content hash is computed)");
+  cmd->add_option("--hash", a->hash, "the photo's SHA-256 (64 hex digits)");
+  cmd->add_option("--reason", a->reason, "the lawful basis that returned (recorded)")->required();
+  AddJustificationFlags(cmd, a->why);
+  cmd->callback([&flags, a, exit_code]() {
+    if (a->image_file.empty() == a->hash.empty()) {
+      *exit_code = Fail(Status::InvalidArgument("name exactly one of --image-file, --hash"));
+      return;
+    }
+    std::string hash = a->hash;
+    if (!a->image_file.empty()) {
+      auto hashed = Sha256FileHex(a->image_file);
+      if (!hashed.ok()) {
+        *exit_code = Fail(hashed.status().WithContext(a->image_file));
+        return;
+      }
+      hash = *hashed;
+    }
+    std::transform(hash.begin(), hash.end(), hash.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    auto why = MakeJustification(a->why, false, "lift an erasure", "art6-1-c");
+    if (!why.ok()) {
+      *exit_code = Fail(why.status().WithContext("erase lift refused"));
+      return;
+    }
+    flags.writer_role = "erase";
+    auto g = OpenGoverned(flags);
+    if (!g.ok()) {
+      *exit_code = Fail(g.status());
+      return;
+    }
+    auto out = governance::LiftErasedContent(*g->gov, hash, a->reason, *why);
+    if (!out.ok()) {
+      *exit_code = Fail(out.status());
+      return;
+    }
+    PrintJson(*out);
+  });
+  return cmd;
+}
+
+}  // namespace
 
 void RegisterErase(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   auto* cmd = app.add_subcommand("erase", "erase faces, images and their vectors, with a receipt");
@@ -32,8 +89,10 @@ void RegisterErase(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   cmd->add_flag("--yes", a->yes, "erase without asking");
   cmd->add_flag("--largest", a->largest, "--subject: use the largest of several faces");
   AddJustificationFlags(cmd, a->why);
-  cmd->callback([&flags, a, exit_code]() {
+  CLI::App* lift = RegisterEraseLift(cmd, flags, exit_code);
+  cmd->callback([&flags, a, exit_code, lift]() {
     using governance::EraseKind;
+    if (lift->parsed()) return;  // `erase lift` ran its own callback
     std::vector<std::pair<EraseKind, std::string>> asked;
     if (!a->face.empty()) asked.push_back({EraseKind::kFace, a->face});
     if (!a->image.empty()) asked.push_back({EraseKind::kImage, a->image});
@@ -53,6 +112,7 @@ void RegisterErase(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       *exit_code = Fail(why.status().WithContext("erase refused"));
       return;
     }
+    flags.writer_role = "erase";
     auto g = OpenGoverned(flags);
     if (!g.ok()) {
       *exit_code = Fail(g.status());

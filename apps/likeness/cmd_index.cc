@@ -82,6 +82,7 @@ void RegisterIndex(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       return;
     }
     const auto start = std::chrono::steady_clock::now();
+    flags.writer_role = "index-set";
     auto eng = OpenEngine(flags, *kind);  // loads a current index of this kind, else rebuilds
     if (!eng.ok()) {
       *exit_code = Fail(eng.status());

@@ -162,6 +162,7 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
           "cluster's workers with `likeness cluster ingest`"));
       return;
     }
+    flags.writer_role = "ingest";
     auto eng = OpenEngine(flags);
     if (!eng.ok()) {
       *exit_code = Fail(eng.status());
@@ -220,6 +221,7 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
                           {"images", t.images},
                           {"faces", t.faces},
                           {"skipped", t.skipped},
+                          {"previously_erased", t.previously_erased},
                           {"errors", t.errors},
                           {"seconds", t.seconds},
                           {"images_per_s", t.seconds > 0 ? t.done / t.seconds : 0.0},
@@ -234,9 +236,10 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     } else {
       std::printf(
           "ingested %lld images (%lld faces) into source '%s' in %.1f s; %lld already held, %lld "
-          "errors%s\n",
+          "previously erased (not stored again), %lld errors%s\n",
           static_cast<long long>(t.images), static_cast<long long>(t.faces), source->name.c_str(),
-          t.seconds, static_cast<long long>(t.skipped), static_cast<long long>(t.errors),
+          t.seconds, static_cast<long long>(t.skipped), static_cast<long long>(t.previously_erased),
+          static_cast<long long>(t.errors),
           summary->cancelled ? " (interrupted: run again to continue)" : "");
     }
     *exit_code = summary->cancelled ? 130 : kExitOk;

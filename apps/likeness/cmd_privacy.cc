@@ -99,6 +99,7 @@ void RegisterRetention(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   run->add_option("--today", *today, "the date to judge by (YYYY-MM-DD; default: today, UTC)");
   AddJustificationFlags(run, *jf);
   run->callback([&flags, jf, today, exit_code]() {
+    flags.writer_role = "retention";
     RunGoverned(flags, *jf, "retention", exit_code, [today](auto& g, const auto& why) {
       return governance::RunRetention(*g.gov, today->empty() ? governance::TodayUtc() : *today,
                                       why);
@@ -119,6 +120,7 @@ void RegisterOptOut(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   add->add_flag("--largest", *largest, "use the largest of several faces");
   AddJustificationFlags(add, *jf);
   add->callback([&flags, jf, photo, ref, largest, exit_code]() {
+    flags.writer_role = "optout";
     RunGoverned(flags, *jf, "opt-out", exit_code,
                 [&](auto& g, const auto& why) -> Result<nlohmann::json> {
                   auto bytes = imageio::ReadFileBytes(*photo);
@@ -144,6 +146,7 @@ void RegisterOptOut(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   withdraw->add_option("request", *ref)->required();
   AddJustificationFlags(withdraw, *jf);
   withdraw->callback([&flags, jf, ref, exit_code]() {
+    flags.writer_role = "optout";
     RunGoverned(flags, *jf, "opt-out", exit_code,
                 [ref](auto& g, const auto& why) -> Result<nlohmann::json> {
                   RETURN_IF_ERROR(governance::WithdrawOptOut(*g.gov, *ref, why));

@@ -21,6 +21,7 @@ void RegisterReembed(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     options.index_factory = flags.index_factory;
     options.analyze.flip_augment = *flip;
     options.allow_model_migration = true;
+    options.writer_role = "reembed";
     auto eng = engine::Engine::Open(options);
     if (!eng.ok()) {
       *exit_code = Fail(eng.status());

@@ -125,7 +125,9 @@ int Serve(const GlobalFlags& flags, server::ServerOptions options,
                                         " must be outside the data folder " + data.string()));
   }
 
-  auto eng = OpenEngine(flags);
+  GlobalFlags writer = flags;
+  writer.writer_role = "serve";  // the server is the folder's one writer while it runs
+  auto eng = OpenEngine(writer);
   if (!eng.ok()) return Fail(eng.status());
   auto keys = privacy::OpenKeyFolder((*eng)->options().data_dir);
   if (!keys.ok()) return Fail(keys.status());

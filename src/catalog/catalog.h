@@ -239,6 +239,13 @@ class Catalog {
   // Increments on every change to the set of faces or their embeddings; persisted. An index saved
   // with an older generation is stale.
   virtual Result<uint64_t> Generation() = 0;
+  // Whether the generation moved without this object moving it (another connection, e.g. another
+  // process, changed the faces) since MarkGenerationSeen or this object's own last change. A
+  // process whose index reflects an older catalog must not save it (Engine::SaveIndex rebuilds
+  // instead). Catalogs that cannot tell answer false.
+  virtual Result<bool> ChangedElsewhere() { return false; }
+  // Records that the caller's derived state (the index) reflects `generation`.
+  virtual void MarkGenerationSeen(uint64_t /*generation*/) {}
 
   // The embedding model every face in the catalog carries (empty until the first face).
   virtual Result<std::string> ModelId() = 0;

@@ -240,10 +240,32 @@ Status SqliteCatalog::SetIndexKind(const std::string& kind) {
 }
 
 Status SqliteCatalog::BumpGenerationLocked() {
+  ASSIGN_OR_RETURN(const int64_t before,
+                   db_->QueryInt64("SELECT value FROM meta WHERE key = 'generation'"));
+  if (known_generation_ && static_cast<uint64_t>(before) != *known_generation_) {
+    changed_elsewhere_ = true;
+  }
   RETURN_IF_ERROR(db_->Exec("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
                       .WithContext("bump generation"));
   if (db_->Changes() != 1) return Status::Corruption("catalog meta has no generation entry");
+  // Rolled back with its transaction only on an error, after which callers rebuild anyway.
+  known_generation_ = static_cast<uint64_t>(before) + 1;
   return Status::Ok();
+}
+
+Result<bool> SqliteCatalog::ChangedElsewhere() {
+  std::lock_guard lock(mu_);
+  if (changed_elsewhere_) return true;
+  if (!known_generation_) return false;
+  ASSIGN_OR_RETURN(const int64_t now,
+                   db_->QueryInt64("SELECT value FROM meta WHERE key = 'generation'"));
+  return static_cast<uint64_t>(now) != *known_generation_;
+}
+
+void SqliteCatalog::MarkGenerationSeen(uint64_t generation) {
+  std::lock_guard lock(mu_);
+  known_generation_ = generation;
+  changed_elsewhere_ = false;
 }
 
 Status SqliteCatalog::SyncModelIdLocked() {

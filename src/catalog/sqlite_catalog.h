@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "catalog/catalog.h"
@@ -58,6 +59,8 @@ class SqliteCatalog final : public Catalog {
   Result<std::vector<int64_t>> DeleteFaces(std::span<const int64_t> face_ids) override;
 
   Result<uint64_t> Generation() override;
+  Result<bool> ChangedElsewhere() override;
+  void MarkGenerationSeen(uint64_t generation) override;
   Result<std::string> ModelId() override;
   Result<std::string> IndexKind() override;
   Status SetIndexKind(const std::string& kind) override;
@@ -101,6 +104,10 @@ class SqliteCatalog final : public Catalog {
   const std::unique_ptr<sqlite::Db> db_;  // guarded by mu_
   const int schema_version_;
   const std::shared_ptr<EmbeddingCodec> codec_;
+  // The generation this object last saw or made (guarded by mu_); set when a bump finds the stored
+  // generation elsewhere than it left it.
+  std::optional<uint64_t> known_generation_;
+  bool changed_elsewhere_ = false;
 };
 
 }  // namespace likeness::catalog

@@ -162,6 +162,11 @@ class ShardReplica {
     ASSIGN_OR_RETURN(std::optional<int64_t> held,
                      engine_.catalog().FindImageByHash(w.image.content_hash));
     if (held) return Status::Ok();  // a redelivery or a re-publish: stored once already
+    if (engine::IngestPolicy* erased = engine_.ingest_policy();
+        erased && erased->PreviouslyErased(w.image.content_hash)) {
+      Log("an image of '" + source->name + "' was erased before; not stored again");
+      return Status::Ok();
+    }
     ASSIGN_OR_RETURN(int64_t batch, Batch(*source));
     w.image.id = 0;
     w.image.source_id = source->id;
@@ -283,7 +288,9 @@ Status RunShardNode(const ShardNodeOptions& o) {
     return Status::InvalidArgument("the cluster has shards 0.." + std::to_string(map.shards - 1) +
                                    " and replicas 0.." + std::to_string(map.replicas - 1));
   }
-  ASSIGN_OR_RETURN(auto engine, engine::Engine::Open(o.engine));
+  engine::EngineOptions engine_options = o.engine;
+  if (engine_options.writer_role.empty()) engine_options.writer_role = "cluster-shard";
+  ASSIGN_OR_RETURN(auto engine, engine::Engine::Open(engine_options));
   ASSIGN_OR_RETURN(auto gov, governance::Governance::Open(*engine, name));
   ShardReplica replica(o, map.shards, *nats, *engine, *gov);
   ASSIGN_OR_RETURN(auto log,

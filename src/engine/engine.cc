@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "catalog/embedding_codec.h"
+#include "common/scrub_file.h"
 #include "privacy/envelope.h"
 #include "privacy/key_folder.h"
 #include "sources/sources.h"
@@ -97,6 +98,11 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
     return Status::IOError("cannot create data folder " + options.data_dir.string() + ": " +
                            ec.message());
   }
+  if (!options.writer_role.empty()) {
+    // Before anything is read or rebuilt: a second writer is refused with nothing changed.
+    ASSIGN_OR_RETURN(engine->folder_lock_,
+                     FolderLock::Acquire(options.data_dir, options.writer_role));
+  }
   ASSIGN_OR_RETURN(vision::ModelManifest manifest, vision::BuiltinManifest());
   const fs::path model_dir =
       options.model_dir.empty() ? vision::DefaultModelDir() : options.model_dir;
@@ -131,6 +137,7 @@ Status Engine::LoadOrRebuildIndex(const ProgressFn& progress) {
   if (loaded.ok() && loaded->generation == generation &&
       loaded->index->factory() == options_.index_factory) {
     InstallIndex(std::move(loaded->index));
+    catalog_->MarkGenerationSeen(generation);
     return Status::Ok();
   }
   return RebuildIndex(progress);
@@ -183,20 +190,40 @@ void Engine::ReleaseRetiredIndexes(bool all) {
                 [&](const auto& r) { return all || now - r.first >= kRetiredIndexGrace; });
 }
 
+Result<std::unique_ptr<FolderLock>> Engine::LockForDerivedWrite(bool* skip) {
+  *skip = false;
+  if (folder_lock_) return std::unique_ptr<FolderLock>();
+  ASSIGN_OR_RETURN(std::unique_ptr<FolderLock> lock,
+                   FolderLock::TryAcquire(options_.data_dir, "index-save"));
+  *skip = lock == nullptr;
+  return lock;
+}
+
 Status Engine::RebuildIndex(const ProgressFn& progress) {
   std::lock_guard lock(index_write_mu_);
   // Stores wait for the rebuild: a face committed during the walk would be missed by the new index
   // yet covered by the generation it is stamped with.
   std::unique_lock sync(store_sync_mu_);
-  ASSIGN_OR_RETURN(auto fresh, BuildFromCatalog(progress));
+  bool skip = false;  // another process writes the folder: rebuild in memory only
+  ASSIGN_OR_RETURN(auto write_lock, LockForDerivedWrite(&skip));
+  return RebuildLocked(progress, !skip);
+}
+
+Status Engine::RebuildLocked(const ProgressFn& progress, bool save) {
+  // Read before the walk: a change another process commits meanwhile leaves the file stale-looking.
   ASSIGN_OR_RETURN(uint64_t generation, catalog_->Generation());
-  RETURN_IF_ERROR(fresh->Save(index_path(), generation));
+  ASSIGN_OR_RETURN(auto fresh, BuildFromCatalog(progress));
+  if (save) RETURN_IF_ERROR(fresh->Save(index_path(), generation));
   {
     std::lock_guard rebuild_lock(rebuild_mu_);
     InstallIndex(std::move(fresh));
   }
+  catalog_->MarkGenerationSeen(generation);
   std::lock_guard hubness_lock(hubness_mu_);
-  if (hubness_ || fs::exists(hubness_path())) hubness_stale_ = true;  // rebuilt on next use
+  // The hubness state may not reflect what the rebuild found: dropped, rebuilt on next use.
+  hubness_.reset();
+  hubness_stale_ = false;
+  if (save) RETURN_IF_ERROR(OverwriteAndRemove(hubness_path()).status());
   return Status::Ok();
 }
 
@@ -242,11 +269,15 @@ Status Engine::RunBackgroundRebuild(const ProgressFn& progress) {
     rebuild_log_active_ = false;
     InstallIndex(std::move(fresh));
   }
+  bool skip = false;  // another process writes the folder: keep the new index in memory only
+  ASSIGN_OR_RETURN(auto write_lock, LockForDerivedWrite(&skip));
+  if (skip) return Status::Ok();
   ASSIGN_OR_RETURN(uint64_t generation, catalog_->Generation());
   RETURN_IF_ERROR(index().Save(index_path(), generation));
   std::lock_guard hubness_lock(hubness_mu_);
-  if (hubness_ || fs::exists(hubness_path())) hubness_stale_ = true;  // rebuilt on next use
-  return Status::Ok();
+  hubness_.reset();  // rebuilt on next use
+  hubness_stale_ = false;
+  return OverwriteAndRemove(hubness_path()).status();
 }
 
 Status Engine::WaitForBackgroundRebuild() {
@@ -308,6 +339,18 @@ Status Engine::StoreImage(catalog::ImageRecord& image, std::vector<catalog::Face
 Status Engine::SaveIndex() {
   std::lock_guard lock(index_write_mu_);
   std::unique_lock sync(store_sync_mu_);  // no commit is between catalog and index meanwhile
+  bool skip = false;
+  ASSIGN_OR_RETURN(auto write_lock, LockForDerivedWrite(&skip));
+  if (skip) {
+    // The change is in the catalog and in this index; the file would need the lock.
+    const auto holder = FolderLock::Holder(options_.data_dir);
+    return Status::FailedPrecondition(
+        RefusalMessage(options_.data_dir, holder.value_or(FolderLockHolder{}), "save the index"));
+  }
+  // Another process changed the catalog under this index (e.g. erased faces it still holds):
+  // saving it would write those vectors back, stamped current. Rebuild from the catalog instead.
+  ASSIGN_OR_RETURN(const bool elsewhere, catalog_->ChangedElsewhere());
+  if (elsewhere) return RebuildLocked({}, true);
   ASSIGN_OR_RETURN(uint64_t generation, catalog_->Generation());
   RETURN_IF_ERROR(index().Save(index_path(), generation));
   {
@@ -315,8 +358,7 @@ Status Engine::SaveIndex() {
     ReleaseRetiredIndexes(false);
   }
   std::lock_guard hubness_lock(hubness_mu_);
-  if (hubness_ && !hubness_stale_) return hubness_->Save(hubness_path(), generation);
-  return Status::Ok();
+  return SettleHubnessLocked(generation);
 }
 
 catalog::FaceRecord Engine::FaceRecordFor(vision::AnalyzedFace&& f, double scale) const {

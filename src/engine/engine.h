@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "engine/folder_lock.h"
 #include "imageio/decode.h"
 #include "index/vector_index.h"
 #include "likeness/status.h"
@@ -48,6 +49,11 @@ struct EngineOptions {
   // Otherwise the engine follows the catalog's model variant (flip TTA on or off) and refuses a
   // foreign model.
   bool allow_model_migration = false;
+  // Non-empty: this process writes the folder ("ingest", "erase", "serve", ...) and holds its
+  // writer lock (folder_lock.h) for the engine's lifetime; Open fails with FailedPrecondition,
+  // naming the holder and what to do, when another process holds it. Empty: a reader, which takes
+  // the lock only around each write of a derived file and skips the write when it cannot.
+  std::string writer_role;
 };
 
 class IngestPolicy;    // ingest.h
@@ -101,7 +107,13 @@ class Engine {
   Status IndexFaces(const std::vector<catalog::FaceRecord>& faces);
   // Removes faces from the index (after the catalog deleted them).
   Status UnindexFaces(std::span<const int64_t> face_ids);
-  // Writes the index with the catalog's current generation (atomic).
+  // Writes the index with the catalog's current generation (atomic; the file it replaces is
+  // overwritten first), and leaves the hubness file current or absent (never stale: it holds
+  // embeddings). Never saves an index older than the catalog: when another process changed the
+  // catalog since this index was built (Catalog::ChangedElsewhere, e.g. an erasure that bypassed
+  // the writer lock), the index is rebuilt from the catalog and that is saved. A reader engine
+  // (no writer_role) writes only when it can take the folder's writer lock for the moment, and
+  // otherwise keeps its index in memory.
   Status SaveIndex();
   // Rebuilds the index from the catalog (physically dropping anything not in it) and saves it.
   // Stores wait meanwhile.
@@ -153,6 +165,16 @@ class Engine {
   Status LoadOrRebuildIndex(const ProgressFn& progress);
   void LoadHubnessIfPresent();
   Status RebuildHubnessLocked();
+  // REQUIRES: hubness_mu_ held. Saves the maintained hubness state stamped `generation`, or, when
+  // it is not maintained, overwrites and removes a file left from earlier (it may hold erased
+  // faces' embeddings) so the next hubness search rebuilds it.
+  Status SettleHubnessLocked(uint64_t generation);
+  // The folder's writer lock for one derived-file write: a null holder when this engine holds it
+  // for its lifetime, or took it now; *skip when another process holds it (do not write).
+  Result<std::unique_ptr<FolderLock>> LockForDerivedWrite(bool* skip);
+  // REQUIRES: index_write_mu_ and store_sync_mu_ held exclusively. Builds from the catalog,
+  // saves (unless `save` is false) and installs.
+  Status RebuildLocked(const ProgressFn& progress, bool save);
   Status TrainFromSample(index::VectorIndex& fresh);
   // Builds a new index of the configured kind from the catalog (train + add), without locks.
   Result<std::unique_ptr<index::VectorIndex>> BuildFromCatalog(const ProgressFn& progress);
@@ -162,6 +184,7 @@ class Engine {
   Status RunBackgroundRebuild(const ProgressFn& progress);
 
   EngineOptions options_;
+  std::unique_ptr<FolderLock> folder_lock_;  // held for the lifetime when options_.writer_role
   vision::VerifiedModels models_;
   std::shared_ptr<privacy::KeyStore> keys_;
   std::unique_ptr<catalog::Catalog> catalog_;

@@ -2,6 +2,7 @@
 // beside the index and kept exact on ingest and erasure (contract in engine.h).
 #include <string>
 
+#include "common/scrub_file.h"
 #include "engine/engine.h"
 
 namespace likeness::engine {
@@ -33,7 +34,9 @@ Status Engine::RebuildHubnessLocked() {
       }));
   RETURN_IF_ERROR(add);
   ASSIGN_OR_RETURN(uint64_t generation, catalog_->Generation());
-  RETURN_IF_ERROR(fresh->Save(hubness_path(), generation));
+  bool skip = false;  // another process writes the folder: keep the state in memory only
+  ASSIGN_OR_RETURN(auto write_lock, LockForDerivedWrite(&skip));
+  if (!skip) RETURN_IF_ERROR(fresh->Save(hubness_path(), generation));
   hubness_ = std::move(fresh);
   hubness_stale_ = false;
   return Status::Ok();
@@ -53,6 +56,13 @@ Result<std::vector<float>> Engine::GalleryMeans(std::span<const int64_t> face_id
     means.push_back(m.ok() ? *m : 0.0f);  // still unknown: erased meanwhile, no correction
   }
   return means;
+}
+
+Status Engine::SettleHubnessLocked(uint64_t generation) {
+  if (hubness_ && !hubness_stale_) return hubness_->Save(hubness_path(), generation);
+  hubness_.reset();
+  hubness_stale_ = false;
+  return OverwriteAndRemove(hubness_path()).status();
 }
 
 bool Engine::hubness_maintained() {

@@ -112,12 +112,13 @@ struct PreparedImage {
 };
 
 // Reads, hashes, dedups, decodes and detects/aligns one item. Returns the status to record (OK, or
-// the reason it was skipped as an error); *skipped when the bytes are already held (nothing to
-// commit); otherwise *out is ready for embedding. item.bytes is released.
+// the reason it was skipped as an error); *skipped when the bytes are already held or were erased
+// (nothing to commit; *erased in the second case); otherwise *out is ready for embedding.
+// item.bytes is released.
 Status PrepareOne(Engine& engine, vision::FaceAnalyzer& analyzer,
                   const catalog::SourceRecord& source, int64_t batch_id,
                   const vision::AnalyzeOptions& analyze, sources::SourceItem& item,
-                  PreparedImage* out, bool* skipped) {
+                  PreparedImage* out, bool* skipped, bool* erased) {
   const EngineOptions& opt = engine.options();
   RETURN_IF_ERROR(item.status);
   RETURN_IF_ERROR(CheckRowRetention(source, item.retain_until));
@@ -137,6 +138,11 @@ Status PrepareOne(Engine& engine, vision::FaceAnalyzer& analyzer,
   ASSIGN_OR_RETURN(std::optional<int64_t> held, engine.catalog().FindImageByHash(hash));
   if (held) {
     *skipped = true;
+    return Status::Ok();
+  }
+  if (IngestPolicy* policy = engine.ingest_policy(); policy && policy->PreviouslyErased(hash)) {
+    *skipped = true;  // erased before: never decoded, never stored again
+    *erased = true;
     return Status::Ok();
   }
   ASSIGN_OR_RETURN(imageio::DecodedImage image, imageio::DecodeImage(bytes, opt.decode));
@@ -216,7 +222,8 @@ Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source
   vision::EmbedQueue<PreparedImage> queue(options.embed_batch);
 
   // Counts one finished item and reports it.
-  auto finish = [&](const std::string& location, const Status& st, bool skipped, int64_t faces) {
+  auto finish = [&](const std::string& location, const Status& st, bool skipped, int64_t faces,
+                    bool erased = false) {
     if (!st.ok()) (void)engine.catalog().RecordIngestError(batch_id, location, st.ToString());
     {
       std::lock_guard lock(state.mu);
@@ -225,7 +232,7 @@ Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source
       if (!st.ok()) {
         ++p.errors;
       } else if (skipped) {
-        ++p.skipped;
+        ++(erased ? p.previously_erased : p.skipped);
       } else {
         ++p.images;
         p.faces += faces;
@@ -305,12 +312,12 @@ Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source
         continue;
       }
       auto image = std::make_unique<PreparedImage>();
-      bool skipped = false;
-      Status st =
-          PrepareOne(engine, *analyzer, source, batch_id, analyze, item, image.get(), &skipped);
+      bool skipped = false, erased = false;
+      Status st = PrepareOne(engine, *analyzer, source, batch_id, analyze, item, image.get(),
+                             &skipped, &erased);
       item.bytes = {};  // release the image before waiting for the next item
       if (!st.ok() || skipped) {
-        finish(item.location, st, skipped, 0);
+        finish(item.location, st, skipped, 0, erased);
       } else if (image->faces.faces.empty()) {
         commit(*image);  // nothing to embed
       } else if (options.embed_batch <= 0) {

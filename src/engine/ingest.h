@@ -52,6 +52,9 @@ struct IngestProgress {
   int64_t total = 0;  // items found (files, archive entries, manifest rows)
   int64_t done = 0;   // items processed (stored, skipped or failed)
   int64_t images = 0, faces = 0, skipped = 0, errors = 0;
+  // Items not stored because an erasure recorded their content (IngestPolicy::PreviouslyErased);
+  // not counted in `skipped` (which is "already held").
+  int64_t previously_erased = 0;
   double seconds = 0;
   // Videos (each counts as one image when stored): totals over every video analysed so far, the
   // ones in progress included. Real-time factor = video_seconds / video_wall_seconds; ETA of the
@@ -112,6 +115,9 @@ class IngestPolicy {
   }
   // True to drop a detected face before it is stored (e.g. it matches an opt-out template).
   virtual bool DropFace(std::span<const float> embedding) = 0;
+  // True when an erasure recorded this content (SHA-256 hex of the item's bytes): the item is not
+  // decoded or stored, and is counted as previously erased. Implementations fail closed.
+  virtual bool PreviouslyErased(const std::string& /*content_sha256*/) { return false; }
   // Called once after the batch was finished and the index saved (e.g. to audit it).
   virtual void BatchFinished(const catalog::SourceRecord& source, const IngestSummary& summary) = 0;
 };

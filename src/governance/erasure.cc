@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/hash.h"
+#include "common/scrub_file.h"
 #include "governance/video_tracks.h"
 #include "openset/people_store.h"
 #include "privacy/legal.h"
@@ -154,14 +155,52 @@ Result<nlohmann::json> PreviewJson(Governance& gov, const ErasurePlan& plan) {
                         {"image_count", plan.image_ids.size()}};
 }
 
+namespace {
+
+bool IsUnder(const std::filesystem::path& path, const std::filesystem::path& dir) {
+  const auto p = std::filesystem::absolute(path).lexically_normal();
+  const auto d = std::filesystem::absolute(dir).lexically_normal();
+  const auto [end, _] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
+  return end == d.end();
+}
+
+struct ErasedImage {
+  std::string content_hash;
+  std::string path;
+};
+
+}  // namespace
+
 Result<ErasureReceipt> ExecuteErasure(Governance& gov, const ErasurePlan& plan,
                                       const Justification& why) {
   engine::Engine& eng = gov.engine();
+  // 0. The erased photos' content is recorded (keyed tags) before anything goes, so that no
+  //    later ingest of the same bytes, from any source, brings them back (PreviouslyErased).
+  std::vector<ErasedImage> images_gone;
+  std::vector<std::string> tags;
+  for (int64_t id : plan.image_ids) {
+    ASSIGN_OR_RETURN(catalog::ImageRecord image, eng.catalog().GetImage(id));
+    ASSIGN_OR_RETURN(std::string tag, gov.ErasedContentTag(image.content_hash, true));
+    tags.push_back(std::move(tag));
+    images_gone.push_back({image.content_hash, image.path});
+  }
+  ASSIGN_OR_RETURN(const int64_t tags_added,
+                   gov.store().RecordErased(tags, std::string(EraseKindName(plan.request.kind))));
   // 1. Catalog faces (bumps the generation, so a stale index is never trusted).
   ASSIGN_OR_RETURN(auto deleted, eng.catalog().DeleteFaces(plan.face_ids));
   // 2. Images rows (their remaining faces cascade) and hit counters.
   ASSIGN_OR_RETURN(int64_t images, gov.store().DeleteImagesAndHits(plan.image_ids, plan.face_ids));
-  // 3. Index vectors: physical removal, then the index file is rewritten.
+  // 2b. Copies of erased photos kept in the data folder (server uploads) are overwritten, then
+  //     unlinked.
+  int64_t copies = 0;
+  for (const ErasedImage& image : images_gone) {
+    if (!IsUnder(image.path, gov.data_dir() / "uploads")) continue;
+    ASSIGN_OR_RETURN(uint64_t bytes, OverwriteAndRemove(image.path));
+    if (bytes > 0) ++copies;
+  }
+  // 3. Index vectors: physical removal (vector bytes overwritten in memory), then the index file
+  //    is rewritten (the file it replaces overwritten first) and the hubness file rewritten or
+  //    removed (Engine::SaveIndex).
   const int64_t before = eng.index().size();
   RETURN_IF_ERROR(eng.UnindexFaces(plan.face_ids));
   const int64_t vectors = before - eng.index().size();
@@ -192,6 +231,9 @@ Result<ErasureReceipt> ExecuteErasure(Governance& gov, const ErasurePlan& plan,
       {"images_removed", images},
       {"vectors_removed", vectors},
       {"person_assignments_removed", people_faces},
+      {"photos_blocked_from_reingest", static_cast<int64_t>(tags.size())},
+      {"photos_newly_blocked", tags_added},
+      {"stored_copies_overwritten", copies},
       {"data_key_destroyed", key_destroyed},
       {"removed_ids_sha256", Sha256Hex({reinterpret_cast<const uint8_t*>(ids.data()), ids.size()})},
       {"at", privacy::FormatUtc(std::chrono::system_clock::now())},
@@ -203,6 +245,44 @@ Result<ErasureReceipt> ExecuteErasure(Governance& gov, const ErasurePlan& plan,
                  static_cast<int64_t>(deleted.size()), receipt.json));
   receipt.json["audit_seq"] = seq;
   return receipt;
+}
+
+}  // namespace likeness::governance
+
+namespace likeness::governance {
+
+Result<nlohmann::json> LiftErasedContent(Governance& gov, const std::string& content_sha256,
+                                         const std::string& reason, const Justification& why) {
+  const bool hex = content_sha256.size() == 64 &&
+                   std::all_of(content_sha256.begin(), content_sha256.end(), [](char c) {
+                     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                   });
+  if (!hex) {
+    return Status::InvalidArgument("a photo's content hash is 64 lower-case hex digits (SHA-256)");
+  }
+  if (reason.empty()) {
+    return Status::InvalidArgument(
+        "lifting an erasure needs --reason: the lawful basis that returned");
+  }
+  if (why.case_ref.empty() || why.case_ref == "-") {
+    return Status::InvalidArgument("lifting an erasure needs a case reference (--case)");
+  }
+  Result<std::string> tag = gov.ErasedContentTag(content_sha256, false);
+  if (!tag.ok() && tag.status().code() == StatusCode::kNotFound) {
+    return Status::NotFound("no erasure of this photo is recorded; nothing was changed");
+  }
+  if (!tag.ok()) return tag.status();
+  ASSIGN_OR_RETURN(const bool lifted, gov.store().LiftErased(*tag));
+  if (!lifted) return Status::NotFound("no erasure of this photo is recorded; nothing was changed");
+  nlohmann::json out = {{"lifted", true},
+                        {"content_tag", *tag},
+                        {"reason", reason},
+                        {"at", privacy::FormatUtc(std::chrono::system_clock::now())},
+                        {"operator", why.operator_id},
+                        {"case", why.case_ref}};
+  ASSIGN_OR_RETURN(int64_t seq, gov.Record("erase_lift", why, "", 1, out));
+  out["audit_seq"] = seq;
+  return out;
 }
 
 }  // namespace likeness::governance

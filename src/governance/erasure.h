@@ -54,11 +54,22 @@ struct ErasureReceipt {
 };
 
 // Executes a plan and records its receipt ("erase" action) in the audit chain. Every erasure also
-// forgets the erased faces in <data>/people.db (and people left with no face, names included). The
+// forgets the erased faces in <data>/people.db (and people left with no face, names included),
+// records the erased photos' content tags (see LiftErasedContent), and overwrites then unlinks
+// the copies of erased photos kept under <data>/uploads. The
 // receipt's "removed_ids_sha256" is SHA-256 of "face:<id>\n..." then "image:<id>\n..." in ascending
 // order.
 Result<ErasureReceipt> ExecuteErasure(Governance& gov, const ErasurePlan& plan,
                                       const Justification& why);
+
+// Erasure that sticks: ExecuteErasure records a keyed tag of every erased photo's content
+// (Governance::ErasedContentTag), so ingest skips those bytes from then on ("previously erased").
+// This lifts one photo's record when a lawful basis to hold it returns: needs a reason and a case
+// reference (why.case_ref); writes an "erase_lift" audit record (the tag, reason, operator, case;
+// never the hash). Errors: InvalidArgument (not a SHA-256 hex, no reason or case), NotFound (no
+// erasure of that content recorded: nothing changes).
+Result<nlohmann::json> LiftErasedContent(Governance& gov, const std::string& content_sha256,
+                                         const std::string& reason, const Justification& why);
 
 // The JSON preview of a plan: faces with provenance (image path, source), counts.
 Result<nlohmann::json> PreviewJson(Governance& gov, const ErasurePlan& plan);

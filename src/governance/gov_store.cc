@@ -13,6 +13,8 @@ CREATE TABLE IF NOT EXISTS gov_blocked (jurisdiction TEXT PRIMARY KEY, blocked_a
 CREATE TABLE IF NOT EXISTS gov_optouts (request_ref TEXT PRIMARY KEY, created_at TEXT NOT NULL,
                                         template BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS gov_face_hits (face_id INTEGER PRIMARY KEY, hits INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS gov_erased_content (tag TEXT PRIMARY KEY, erased_at TEXT NOT NULL,
+                                               erased_by TEXT NOT NULL);
 )sql";
 }  // namespace
 

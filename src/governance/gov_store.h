@@ -9,6 +9,8 @@
 //   gov_blocked(jurisdiction PRIMARY KEY, blocked_at)
 //   gov_optouts(request_ref PRIMARY KEY, created_at, template BLOB)   template: envelope blob
 //   gov_face_hits(face_id PRIMARY KEY, hits)
+//   gov_erased_content(tag PRIMARY KEY, erased_at, erased_by)   tag: keyed hash of an erased
+//       photo's content (Governance::ErasedContentTag); erased_by: the erasure kind ("source", ...)
 //
 // Thread safety: all methods may be called concurrently (one mutex).
 #pragma once
@@ -75,6 +77,14 @@ class GovStore {
   // secure_delete, checkpoint(TRUNCATE), VACUUM, checkpoint(TRUNCATE). IOError if the WAL could not
   // be truncated (another connection is reading: retry).
   Status Scrub();
+
+  // Erased photos' content tags (gov_store_erased.cc). RecordErased adds those not yet recorded
+  // and returns how many it added; IsErased looks one up; LiftErased deletes one (false when it
+  // was not recorded) and scrubs; ErasedCount counts them.
+  Result<int64_t> RecordErased(std::span<const std::string> tags, const std::string& erased_by);
+  Result<bool> IsErased(const std::string& tag);
+  Result<bool> LiftErased(const std::string& tag);
+  Result<int64_t> ErasedCount();
 
   // Counts of images and faces held per jurisdiction (for reports and block messages).
   Result<std::pair<int64_t, int64_t>> HeldIn(const std::string& cc);

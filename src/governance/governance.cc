@@ -1,6 +1,9 @@
 #include "governance/governance.h"
 
+#include <sodium.h>
+
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
 
@@ -19,6 +22,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kOptOutScope = "optout";
+constexpr std::string_view kErasedContentScope = "erased-content";
 
 // Enforces policy on every ingest: blocked jurisdictions, opt-outs, and an audit record per batch.
 class GovernedIngest final : public engine::IngestPolicy {
@@ -37,6 +41,10 @@ class GovernedIngest final : public engine::IngestPolicy {
     auto hit = gov_.IsOptedOut(embedding);
     return !hit.ok() || *hit;  // fail closed: if opt-outs cannot be read, store nothing
   }
+  bool PreviouslyErased(const std::string& content_sha256) override {
+    auto erased = gov_.IsPreviouslyErased(content_sha256);
+    return !erased.ok() || *erased;  // fail closed, as above
+  }
   void BatchFinished(const catalog::SourceRecord& source, const engine::IngestSummary& s) override {
     Justification why{operator_, "ingest", source.legal_basis, "source:" + source.name,
                       source.tenant};
@@ -48,6 +56,7 @@ class GovernedIngest final : public engine::IngestPolicy {
                        {"images", s.totals.images},
                        {"faces", s.totals.faces},
                        {"skipped", s.totals.skipped},
+                       {"previously_erased", s.totals.previously_erased},
                        {"errors", s.totals.errors}});
     batches_.Ended(s.batch_id);
   }
@@ -80,6 +89,24 @@ Result<std::unique_ptr<Governance>> Governance::Open(engine::Engine& engine,
 }
 
 Governance::~Governance() { engine_.set_ingest_policy(nullptr); }
+
+Result<std::string> Governance::ErasedContentTag(const std::string& content_sha256, bool create) {
+  Result<privacy::DataKey> key = create ? keys_->GetOrCreateDataKey(kErasedContentScope)
+                                        : keys_->GetDataKey(kErasedContentScope);
+  if (!key.ok()) return key.status();
+  std::array<uint8_t, crypto_generichash_BYTES> tag{};
+  crypto_generichash(tag.data(), tag.size(),
+                     reinterpret_cast<const unsigned char*>(content_sha256.data()),
+                     content_sha256.size(), key->key.data(), privacy::SecretKey::kSize);
+  return ToHex(tag);
+}
+
+Result<bool> Governance::IsPreviouslyErased(const std::string& content_sha256) {
+  Result<std::string> tag = ErasedContentTag(content_sha256, false);
+  if (!tag.ok() && tag.status().code() == StatusCode::kNotFound) return false;  // never erased
+  if (!tag.ok()) return tag.status();
+  return store_->IsErased(*tag);
+}
 
 Result<int64_t> Governance::Record(const std::string& action, const Justification& why,
                                    const std::string& probe_hash, int64_t result_count,

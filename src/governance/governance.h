@@ -77,6 +77,15 @@ class Governance {
   // for every batch; callers may call it before declaring a source so a refusal changes nothing.
   Status AdmitJurisdiction(const std::string& jurisdiction);
 
+  // Erasure that sticks. The tag of a photo's content (its SHA-256 hex) is BLAKE2b keyed with the
+  // instance's "erased-content" data key (keys.db, wrapped by the master key): the list of tags
+  // identifies no photo to anyone without the key, and a tag from one instance means nothing in
+  // another. With `create` the key is made on first use; without it, NotFound when there is none
+  // (nothing was ever erased).
+  Result<std::string> ErasedContentTag(const std::string& content_sha256, bool create);
+  // Whether an erasure recorded this content (gov_erased_content). Errors: the key store's.
+  Result<bool> IsPreviouslyErased(const std::string& content_sha256);
+
   // Decrypted opt-out templates (request reference, embedding).
   Result<std::vector<std::pair<std::string, Embedding>>> OptOutTemplates();
   // True when `embedding` matches an opt-out template at kOptOutThreshold.

@@ -13,6 +13,8 @@
 #include <system_error>
 #include <vector>
 
+#include "common/scrub_file.h"
+
 namespace likeness::index {
 namespace {
 
@@ -116,6 +118,9 @@ Status AtomicFileWriter::Commit() {
   if (std::fclose(file) != 0 && status.ok()) {
     status = Status::IOError("closing " + tmp + ": " + ErrnoText(errno));
   }
+  // The file being replaced may hold vectors erased since it was written: its blocks are
+  // overwritten before the rename hands them back to the file system (common/scrub_file.h).
+  if (status.ok()) status = OverwriteFileInPlace(state_->path).status();
   if (status.ok() && std::rename(tmp.c_str(), state_->path.c_str()) != 0) {
     status = Status::IOError("renaming " + tmp + " to " + state_->path.string() + ": " +
                              ErrnoText(errno));

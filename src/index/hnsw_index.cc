@@ -6,6 +6,7 @@
 // goes. Regression: HnswIndexTest.* under the Clang ASan build.
 #define NO_MANUAL_VECTORIZATION
 #include <hnswlib/hnswlib.h>
+#include <sodium.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -90,6 +91,16 @@ bool ParseInt(std::string_view s, int& out) {
 bool Live(const Graph& g, Label id) {
   const auto it = g.label_lookup_.find(id);
   return it != g.label_lookup_.end() && !g.isMarkedDeleted(it->second);
+}
+
+// Marks the node of `id` deleted (a tombstone: still a waypoint, never returned) and overwrites its
+// vector with zeros, so the graph - in memory and in every file saved from it - keeps no erased
+// vector. A zero vector sits at distance 1 from every unit query, so searches rarely route through
+// it; its links stay until the next compaction. REQUIRES: Live(g, id).
+void Tombstone(Graph& g, Label id, int dim) {
+  const hnswlib::tableint internal = g.label_lookup_.at(id);
+  g.markDeletedInternal(internal);
+  sodium_memzero(g.getDataByInternalId(internal), static_cast<size_t>(dim) * sizeof(float));
 }
 
 int64_t LiveCount(const Graph& g) {
@@ -296,9 +307,18 @@ Result<int64_t> HnswVectorIndex::Remove(std::span<const int64_t> ids) {
   int64_t removed = 0;
   for (const int64_t id : ids) {
     if (!Live(*graph_, static_cast<Label>(id))) continue;
-    graph_->markDeletedInternal(graph_->label_lookup_.at(static_cast<Label>(id)));
+    Tombstone(*graph_, static_cast<Label>(id), dim_);
     ++removed;
-    if (compacting_) log_.push_back({false, id, 0});
+    if (compacting_) {
+      // An add of this id logged for the running compaction: its copy of the vector goes too.
+      for (const LoggedOp& op : log_) {
+        if (op.add && op.id == id) {
+          sodium_memzero(log_vectors_.data() + op.offset,
+                         static_cast<size_t>(dim_) * sizeof(float));
+        }
+      }
+      log_.push_back({false, id, 0});
+    }
   }
   if (removed > 0) MaybeStartCompaction();
   return removed;
@@ -346,7 +366,7 @@ void HnswVectorIndex::Compact() {
         if (op.add && !Live(g, label)) {
           built = Insert(g, &op.id, log_vectors_.data() + op.offset, 1, dim_);
         } else if (!op.add && Live(g, label)) {
-          g.markDeletedInternal(g.label_lookup_.at(label));
+          Tombstone(g, label, dim_);
         }
         if (!built.ok()) break;
       }
@@ -361,6 +381,8 @@ void HnswVectorIndex::Compact() {
     log_vectors_.clear();
     log_vectors_.shrink_to_fit();
   }
+  // The copy of the live vectors may hold vectors removed while the graph was being built.
+  sodium_memzero(vectors.data(), vectors.size() * sizeof(float));
   // `old` (and a failed `fresh`) are freed here, outside the lock. A failed compaction leaves the
   // old graph with its tombstones; the next Remove tries again.
 }

@@ -11,7 +11,10 @@
 // starts a background compaction: a thread copies the live vectors under the shared lock, builds a
 // fresh graph with no lock held (Searches, Adds and Removes go on against the old graph; Adds and
 // Removes are also logged), then takes the exclusive lock briefly to replay the log onto the new
-// graph and swap it in. Until then the removed vectors' bytes remain in the old graph's memory.
+// graph and swap it in. A removed vector's bytes are overwritten with zeros at once (in the graph,
+// and in the running compaction's log), so neither the graph in memory nor any file saved from it
+// holds an erased vector; until the compaction, the tombstone's links stay (they name its former
+// neighbours, not its vector). Copies in heap memory freed by earlier graph growth are not reached.
 //
 // Thread safety: as VectorIndex. Adds insert with up to hardware_concurrency threads.
 #pragma once

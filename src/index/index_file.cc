@@ -17,6 +17,7 @@
 #include <system_error>
 #include <vector>
 
+#include "common/scrub_file.h"
 #include "index/checked_file.h"
 #include "index/factory.h"
 #include "index/faiss_guard.h"
@@ -199,6 +200,8 @@ Status WriteIndexFile(const std::filesystem::path& path, uint64_t generation,
   if (std::fclose(file) != 0 && status.ok()) {
     status = Status::IOError("closing " + tmp.string() + ": " + ErrnoText(errno));
   }
+  // The file being replaced may hold vectors erased since it was written (common/scrub_file.h).
+  if (status.ok()) status = OverwriteFileInPlace(path).status();
   if (status.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
     status = Status::IOError("renaming " + tmp.string() + " to " + path.string() + ": " +
                              ErrnoText(errno));

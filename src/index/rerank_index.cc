@@ -177,6 +177,10 @@ class RerankVectorIndex final : public VectorIndex {
   // REQUIRES: mu_ held (shared suffices for FindRow).
   std::optional<int64_t> FindRow(int64_t id) const;
   void BuildLookup();
+  // Overwrites the PQ codes of these rows in the inverted lists with zeros (before remove_ids moves
+  // entries around: FAISS fills a removed slot with its list's last entry and leaves the bytes past
+  // the new end in place, so a removed list-tail code would otherwise stay in memory).
+  void ZeroCodesOf(const std::vector<FaissId>& rows);
   Status TrainLocked(int64_t n, const float* x, const TrainingProvenance& provenance);
   void Encode(const float* v, uint8_t* out) const;
   float Score(const float* query, const int16_t* query16, float query_scale, int64_t row) const;
@@ -217,6 +221,19 @@ void RerankVectorIndex::BuildLookup() {
   lookup_.reserve(static_cast<size_t>(live_));
   for (size_t r = 0; r < row_ids_.size(); ++r) {
     if (!deleted_[r]) lookup_[row_ids_[r]] = static_cast<int64_t>(r);
+  }
+}
+
+void RerankVectorIndex::ZeroCodesOf(const std::vector<FaissId>& rows) {
+  auto* lists = dynamic_cast<faiss::ArrayInvertedLists*>(ivf_->invlists);
+  if (lists == nullptr) return;
+  const std::unordered_set<FaissId> gone(rows.begin(), rows.end());
+  const size_t code_size = lists->code_size;
+  for (size_t l = 0; l < lists->nlist; ++l) {
+    const auto& ids = lists->ids[l];
+    for (size_t j = 0; j < ids.size(); ++j) {
+      if (gone.count(ids[j]) > 0) sodium_memzero(lists->codes[l].data() + j * code_size, code_size);
+    }
   }
 }
 
@@ -338,6 +355,7 @@ Result<int64_t> RerankVectorIndex::Remove(std::span<const int64_t> ids) {
   }
   if (rows.empty()) return int64_t{0};
   live_ -= static_cast<int64_t>(rows.size());
+  ZeroCodesOf(rows);
   const Status removed = GuardFaiss("removing from the IVF-PQ index", StatusCode::kInternal, [&] {
     const faiss::IDSelectorBatch selector(rows.size(), rows.data());
     ivf_->remove_ids(selector);

@@ -16,7 +16,9 @@
 // engine rebuilds (re-trains) it from the catalog. Version-1 files load with a zero sample size and
 // provenance.
 //
-// Removal: the row is removed from the IVF lists, marked deleted and zeroed in the vector file.
+// Removal: the row's PQ code is overwritten with zeros in its IVF list and then removed from it,
+// and the row is marked deleted and zeroed in the vector file (fsynced by the next Save), so no
+// erased vector stays in memory, in the index file or in the vector file.
 //
 // Files: Save(path) writes the index to `path` and the vectors to `path` + ".vec" (moved there from
 // the scratch folder on the first Save, appended in place afterwards).

@@ -1,5 +1,7 @@
 #include "openset/neighbourhood_stats.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <cassert>
 #include <functional>
@@ -85,7 +87,11 @@ Status NeighbourhoodStats::Add(int64_t id, std::span<const float> embedding) {
 }
 
 Status NeighbourhoodStats::Remove(int64_t id) {
-  if (faces_.erase(id) == 0) return Status::NotFound("face " + std::to_string(id));
+  auto gone = faces_.find(id);
+  if (gone == faces_.end()) return Status::NotFound("face " + std::to_string(id));
+  // The erased face's embedding is overwritten before its memory is freed.
+  sodium_memzero(gone->second.embedding.data(), gone->second.embedding.size() * sizeof(float));
+  faces_.erase(gone);
   for (auto& [other_id, other] : faces_) {
     const bool affected = std::any_of(other.nearest.begin(), other.nearest.end(),
                                       [id](const Neighbour& n) { return n.id == id; });

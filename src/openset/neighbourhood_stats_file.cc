@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "common/hash.h"
+#include "common/scrub_file.h"
 #include "openset/neighbourhood_stats.h"
 
 namespace likeness::openset {
@@ -73,6 +74,9 @@ Status NeighbourhoodStats::Save(const fs::path& path, uint64_t tag) const {
   out.append(reinterpret_cast<const char*>(digest.data()), digest.size());
 
   const fs::path tmp = path.string() + ".tmp";
+  // A temporary file left by a crash, and the file being replaced, hold embeddings (maybe of faces
+  // erased since): overwritten before their blocks go back to the file system.
+  RETURN_IF_ERROR(OverwriteFileInPlace(tmp).status());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Status::IOError("cannot create " + tmp.string() + ": " + std::strerror(errno));
   size_t written = 0;
@@ -88,8 +92,9 @@ Status NeighbourhoodStats::Save(const fs::path& path, uint64_t tag) const {
   const bool synced = ::fsync(fd) == 0;
   ::close(fd);
   std::error_code ec;
-  if (synced) fs::rename(tmp, path, ec);
-  if (!synced || ec) {
+  const bool wiped = synced && OverwriteFileInPlace(path).ok();
+  if (wiped) fs::rename(tmp, path, ec);
+  if (!wiped || ec) {
     ::unlink(tmp.c_str());
     return Status::IOError("cannot replace " + path.string());
   }

@@ -169,7 +169,9 @@ Result<Reply> HandleAddOptOut(Services& s, const Call& call) {
   std::unique_lock lock(s.store_mu);
   ASSIGN_OR_RETURN(nlohmann::json out,
                    governance::AddOptOut(s.gov, Bytes(*image), ref, largest, why));
-  out["stored_copies_removed"] = RemoveErasedCopies(s);
+  const int64_t overwritten =
+      out.contains("receipt") ? out["receipt"].value("stored_copies_overwritten", int64_t{0}) : 0;
+  out["stored_copies_removed"] = overwritten + RemoveErasedCopies(s);
   return Reply::Json(out, 201);
 }
 
@@ -216,7 +218,9 @@ Result<Reply> HandleExecuteErasure(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(governance::ErasurePlan plan, ScopedPlan(s, call, req));
   ASSIGN_OR_RETURN(governance::ErasureReceipt receipt,
                    governance::ExecuteErasure(s.gov, plan, why));
-  receipt.json["stored_copies_removed"] = RemoveErasedCopies(s);
+  // ExecuteErasure overwrote and unlinked the erased uploads' copies; the sweep catches orphans.
+  receipt.json["stored_copies_removed"] =
+      receipt.json.value("stored_copies_overwritten", int64_t{0}) + RemoveErasedCopies(s);
   return Reply::Json(receipt.json);
 }
 

@@ -159,11 +159,17 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call) {
   e.purpose = "upload photos into a declared source";
   e.legal_basis = source.legal_basis + "," + source.art9_condition;
   e.result_count = summary.images;
-  e.details = nlohmann::json{{"source_id", source.id},           {"batch_id", summary.batch_id},
-                             {"images", summary.images},         {"faces", summary.faces},
-                             {"duplicates", summary.duplicates}, {"errors", summary.errors},
-                             {"tenant", scope.tenant},           {"via", "api"}}
-                  .dump();
+  e.details = nlohmann::json{
+      {"source_id", source.id},
+      {"batch_id", summary.batch_id},
+      {"images", summary.images},
+      {"faces", summary.faces},
+      {"duplicates", summary.duplicates},
+      {"errors", summary.errors},
+      {"previously_erased", summary.previously_erased},
+      {"tenant", scope.tenant},
+      {"via",
+       "api"}}.dump();
   ASSIGN_OR_RETURN(int64_t seq, s.audit.Append(e));
 
   nlohmann::json list = nlohmann::json::array();
@@ -176,7 +182,7 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call) {
       // Photos are unique across the instance: a copy held by another tenant is reported without
       // its id or source (they would point into that tenant's data).
       DescribeHeld(s, scope, f.image_id, item);
-    } else {
+    } else if (f.status != "previously_erased") {
       item["error"] = ErrorObject(f.error);
       if (IsServerFault(f.error.code())) s.Log("upload: " + f.error.ToString());
     }
@@ -185,10 +191,15 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call) {
   // 200 even when some files were refused: the per-file statuses say which. 400 when none stored
   // and every file was refused, so a client that checks only the status still notices.
   const bool all_refused = summary.errors == static_cast<int64_t>(files.size());
-  nlohmann::json out = {{"batch_id", summary.batch_id}, {"source", SourceJson(source)},
-                        {"files", std::move(list)},     {"images", summary.images},
-                        {"faces", summary.faces},       {"duplicates", summary.duplicates},
-                        {"errors", summary.errors},     {"audit_seq", seq}};
+  nlohmann::json out = {{"batch_id", summary.batch_id},
+                        {"source", SourceJson(source)},
+                        {"files", std::move(list)},
+                        {"images", summary.images},
+                        {"faces", summary.faces},
+                        {"duplicates", summary.duplicates},
+                        {"errors", summary.errors},
+                        {"audit_seq", seq},
+                        {"previously_erased", summary.previously_erased}};
   if (all_refused) {
     out["error"] = {{"code", "invalid_argument"}, {"message", "no file could be ingested"}};
   }

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "common/hash.h"
+#include "common/scrub_file.h"
 #include "engine/ingest.h"
 #include "imageio/decode.h"
 
@@ -75,6 +76,11 @@ Result<UploadOutcome> IngestOne(engine::Engine& engine, vision::FaceAnalyzer& an
   if (held) {
     out.status = "duplicate";
     out.image_id = *held;
+    return out;
+  }
+  if (engine::IngestPolicy* policy = engine.ingest_policy();
+      policy && policy->PreviouslyErased(hash)) {
+    out.status = "previously_erased";  // never decoded, never stored again
     return out;
   }
   auto image = imageio::DecodeImage(file.bytes, opt.decode);
@@ -155,6 +161,8 @@ Result<UploadSummary> IngestUploads(engine::Engine& engine, vision::FaceAnalyzer
       summary.faces += outcome->faces;
     } else if (outcome->status == "duplicate") {
       ++summary.duplicates;
+    } else if (outcome->status == "previously_erased") {
+      ++summary.previously_erased;
     } else {
       ++summary.errors;
       (void)engine.catalog().RecordIngestError(summary.batch_id, "upload:" + outcome->name,
@@ -208,7 +216,10 @@ Result<int64_t> SweepUploads(engine::Engine& engine, bool exclusive) {
   if (ec) return Status::IOError("cannot sweep " + root.string() + ": " + ec.message());
   int64_t removed = 0;
   for (const auto& path : orphans) {
-    if (fs::remove(path, ec)) ++removed;
+    // Overwritten before the unlink: the blocks of an erased photo go back to the file system
+    // holding zeros.
+    ASSIGN_OR_RETURN(uint64_t bytes, OverwriteAndRemove(path));
+    if (bytes > 0 || !fs::exists(path, ec)) ++removed;
   }
   return removed;
 }

@@ -29,7 +29,8 @@ struct UploadFile {
 
 struct UploadOutcome {
   std::string name;
-  std::string status;    // "stored", "duplicate" or "error"
+  // "stored", "duplicate", "previously_erased" (an erasure recorded these bytes) or "error"
+  std::string status;
   int64_t image_id = 0;  // stored or duplicate
   int64_t faces = 0;     // stored
   Status error;          // for "error"
@@ -39,6 +40,7 @@ struct UploadSummary {
   int64_t batch_id = 0;
   std::vector<UploadOutcome> files;
   int64_t images = 0, faces = 0, duplicates = 0, errors = 0;
+  int64_t previously_erased = 0;
 };
 
 // Checks a file before any decoding (e.g. a server's pixel limit); a non-OK status makes the file

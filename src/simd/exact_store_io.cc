@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/scrub_file.h"
 #include "simd/exact_store.h"
 
 namespace likeness::simd {
@@ -133,6 +134,9 @@ class HashingReader {
 Status ExactStore::Save(const std::filesystem::path& path, uint64_t generation) const {
   if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
   const std::filesystem::path tmp = path.string() + ".tmp";
+  // A temporary file left by a crash, and the file being replaced, may hold vectors erased since:
+  // both are overwritten before their blocks go back to the file system (common/scrub_file.h).
+  if (Status wiped = OverwriteFileInPlace(tmp).status(); !wiped.ok()) return wiped;
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd.get() < 0) return Status::IOError(Errno("cannot create", tmp));
   const Header header{kMagic,
@@ -152,6 +156,7 @@ Status ExactStore::Save(const std::filesystem::path& path, uint64_t generation) 
   if (s.ok()) s = out.Finish();
   if (s.ok() && ::fsync(fd.get()) != 0) s = Status::IOError(Errno("cannot fsync", tmp));
   if (s.ok() && ::close(fd.Release()) != 0) s = Status::IOError(Errno("cannot close", tmp));
+  if (s.ok()) s = OverwriteFileInPlace(path).status();
   if (s.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
     s = Status::IOError(Errno("cannot rename to", path));
   }

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 
+#include "common/hash.h"
 #include "engine/person_groups.h"
 #include "engine/search.h"
 #include "governance/erasure.h"
@@ -91,7 +92,14 @@ TEST_F(HubnessSearchTest, StateFollowsIngestAndErasureAndPersists) {
   ASSERT_TRUE(ExecuteErasure(*gov_, *plan, Why()).ok());
   ASSERT_TRUE(engine_->hubness_maintained());
   ExpectExactMeans();
-  // Ingest again (the erased photo is new again to the catalog): the newcomers enter the state.
+  // Ingest again, the erased photo's record lifted (it is new again to the catalog): the
+  // newcomers enter the state.
+  for (int i = 1; i <= 3; ++i) {
+    auto hash = Sha256FileHex(Demo(i));
+    ASSERT_TRUE(hash.ok());
+    auto lifted = LiftErasedContent(*gov_, *hash, "test: lawful basis returned", Why());
+    ASSERT_TRUE(lifted.ok() || lifted.status().code() == StatusCode::kNotFound);
+  }
   const auto before = Gallery().size();
   auto again = IngestDemo(Declare("again", "FR"), {1, 2, 3});
   ASSERT_TRUE(again.ok()) << again.status().ToString();
