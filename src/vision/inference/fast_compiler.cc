@@ -66,8 +66,24 @@ void Compiler::EmitConv(const OnnxNode& node, size_t k, std::set<size_t>& fused)
                                        dst_md, {strides[0], strides[1]}, {dil[0] - 1, dil[1] - 1},
                                        {pads[0], pads[1]}, {pads[2], pads[3]});
   dnnl::convolution_forward::primitive_desc pd(desc, attr, eng_);
+  // oneDNN 2.6 has no JIT kernel for some post-op combinations (the PReLU post-op on NHWC
+  // convolutions falls to the reference kernel, ~50x slower): then the conv runs plain and the
+  // activation as a loop over its output.
+  bool separate_activation = false;
+  if (po.len() > 0 && std::string(pd.impl_info_str()).rfind("ref", 0) == 0) {
+    dnnl::convolution_forward::primitive_desc plain(desc, eng_);
+    if (std::string(plain.impl_info_str()).rfind("ref", 0) != 0) {
+      pd = plain;
+      separate_activation = true;
+    }
+  }
   if (std::getenv("LIKENESS_FAST_VERBOSE")) {
-    std::fprintf(stderr, "conv %s: %s\n", node.name.c_str(), pd.impl_info_str());
+    std::fprintf(stderr, "conv %s %s: %lldx%lld k%lld s%lld g%lld in %lldx%lld post-ops %d: %s\n",
+                 req_.path.filename().c_str(), node.name.c_str(), static_cast<long long>(o),
+                 static_cast<long long>(c), static_cast<long long>(kh),
+                 static_cast<long long>(strides[0]), static_cast<long long>(groups),
+                 static_cast<long long>(h), static_cast<long long>(wd), po.len(),
+                 pd.impl_info_str());
   }
 
   // Weights and bias, reordered once into the layout the kernel wants.
@@ -90,7 +106,7 @@ void Compiler::EmitConv(const OnnxNode& node, size_t k, std::set<size_t>& fused)
                                           {DNNL_ARG_WEIGHTS, weights},
                                           {DNNL_ARG_BIAS, bias_mem},
                                           {DNNL_ARG_DST, dst}};
-  if (slope) {
+  if (slope && !separate_activation) {
     plan_->consts.push_back(slope);
     memory sm(memory::desc({1, o, 1, 1}, kF32, Tag::nchw), eng_, slope->data());
     plan_->keep.push_back(sm);
@@ -98,6 +114,18 @@ void Compiler::EmitConv(const OnnxNode& node, size_t k, std::set<size_t>& fused)
   }
   dnnl::convolution_forward conv(pd);
   plan_->steps.push_back([conv, args](dnnl::stream& st) { conv.execute(st, args); });
+  if (separate_activation) {
+    Plan* p = plan_.get();
+    const int slot = y.slot;
+    const int64_t pixels = n_ * oh * ow;
+    const float* sp = slope ? slope->data() : nullptr;
+    if (slope) plan_->consts.push_back(slope);
+    // In place on the NHWC output: the conv step has finished (one stream, in order).
+    plan_->steps.push_back([p, slot, pixels, o, sp](dnnl::stream& st) {
+      st.wait();
+      ActivateNhwc(p->ptr[slot], sp, pixels, o);
+    });
+  }
   values_[out_name] = y;
 }
 

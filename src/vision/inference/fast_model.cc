@@ -89,6 +89,9 @@ Result<std::unique_ptr<Model>> LoadFastModel(const ModelRequest& request) {
   ASSIGN_OR_RETURN(OnnxGraph graph, ReadOnnxGraph(request.path));
   if (graph.inputs.size() != 1) return Status::Unsupported("fast backend: one graph input only");
   try {
+    // oneDNN sizes its kernels' thread decomposition when a primitive is created: one thread
+    // here as in DoRun, or a batch-1 plan compiled now would run on every core.
+    omp_set_num_threads(1);
     auto model = std::make_unique<FastModel>(request, std::move(graph));
     model->Prepare();
     return std::unique_ptr<Model>(std::move(model));

@@ -100,6 +100,17 @@ void PRelu(const float* in, const float* slope, float* out, int64_t n, int64_t c
   }
 }
 
+void ActivateNhwc(float* data, const float* slope, int64_t pixels, int64_t channels) {
+  for (int64_t px = 0; px < pixels; ++px) {
+    float* v = data + px * channels;
+    if (slope) {
+      for (int64_t c = 0; c < channels; ++c) v[c] = v[c] > 0 ? v[c] : v[c] * slope[c];
+    } else {
+      for (int64_t c = 0; c < channels; ++c) v[c] = v[c] > 0 ? v[c] : 0.0f;
+    }
+  }
+}
+
 void Concat(const std::vector<const float*>& in, const std::vector<Dims>& in_dims, int axis,
             float* out, const Dims& out_dims) {
   int64_t outer = 1, inner = 1;

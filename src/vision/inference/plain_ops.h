@@ -26,6 +26,9 @@ void Unary(UnaryOp op, const float* in, float* out, int64_t n);
 // repeat (NHWC: stride 1; NCHW: stride H*W).
 void PRelu(const float* in, const float* slope, float* out, int64_t n, int64_t channels,
            int64_t channel_stride);
+// In place on an NHWC tensor of `pixels` x `channels`: PReLU with one slope per channel, or ReLU
+// when `slope` is null.
+void ActivateNhwc(float* data, const float* slope, int64_t pixels, int64_t channels);
 // Concatenates along `axis`; every input has out_dims except at that axis.
 void Concat(const std::vector<const float*>& in, const std::vector<Dims>& in_dims, int axis,
             float* out, const Dims& out_dims);
