@@ -10,6 +10,26 @@
 namespace likeness::cli {
 namespace {
 
+// Backend, FLOPs and achieved GFLOP/s of each model (issue 13), as `bench speed --json` reports.
+nlohmann::json InferenceJson(const std::vector<vision::ModelRunInfo>& models) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& m : models) {
+    const double seconds = m.stats.ms / 1000.0;
+    list.push_back(
+        {{"role", m.role},
+         {"backend", m.backend},
+         {"fallback_reason", m.fallback_reason},
+         {"gflop_per_item", m.gflop_per_item},
+         {"calls", m.stats.calls},
+         {"items", m.stats.items},
+         {"ms_per_item", m.stats.items ? m.stats.ms / m.stats.items : 0.0},
+         {"gflop_per_s", seconds > 0 ? m.gflop_per_item * m.stats.items / seconds : 0.0}});
+  }
+  return {
+      {"backend", std::string(vision::inference::BackendName(vision::inference::DefaultBackend()))},
+      {"models", list}};
+}
+
 nlohmann::json StagesJson(const eval::StageReport& s) {
   return {{"images", s.images},
           {"no_face", s.no_face},
@@ -20,7 +40,8 @@ nlohmann::json StagesJson(const eval::StageReport& s) {
             {"detect", s.detect_ms},
             {"landmarks", s.landmarks_ms},
             {"align", s.align_ms},
-            {"embed", s.embed_ms}}}};
+            {"embed", s.embed_ms}}},
+          {"inference", InferenceJson(s.models)}};
 }
 
 nlohmann::json IdentifyJson(const eval::IdentificationMetrics& m) {
@@ -46,6 +67,14 @@ void PrintStages(const eval::StageReport& s) {
               static_cast<long long>(s.failed), s.images_per_s);
   std::printf("ms per image: decode %.2f  detect %.2f  landmarks %.2f  align %.2f  embed %.2f\n",
               s.decode_ms, s.detect_ms, s.landmarks_ms, s.align_ms, s.embed_ms);
+  for (const auto& m : s.models) {
+    const double seconds = m.stats.ms / 1000.0;
+    std::printf("  %-9s %-6s %.3f GFLOP/item, %.2f ms/item, %.1f GFLOP/s%s%s\n", m.role.c_str(),
+                m.backend.c_str(), m.gflop_per_item,
+                m.stats.items ? m.stats.ms / m.stats.items : 0.0,
+                seconds > 0 ? m.gflop_per_item * m.stats.items / seconds : 0.0,
+                m.fallback_reason.empty() ? "" : " - fallback: ", m.fallback_reason.c_str());
+  }
 }
 
 }  // namespace

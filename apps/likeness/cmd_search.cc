@@ -374,6 +374,27 @@ void RegisterStats(CLI::App& app, GlobalFlags& flags, int* exit_code) {
         {"model_id", s->model_id},
         {"schema_version", s->schema_version},
         {"index", {{"kind", (*eng)->index().factory()}, {"vectors", (*eng)->index().size()}}}};
+    // Issue 13: which inference backend runs each model in this process (--backend, with the
+    // per-model fallback to OpenCV and its reason).
+    std::string inference_line;
+    if (auto analyzer = (*eng)->NewAnalyzer(); analyzer.ok()) {
+      nlohmann::json models = nlohmann::json::array();
+      for (const auto& m : (*analyzer)->inference_info()) {
+        models.push_back({{"role", m.role},
+                          {"backend", m.backend},
+                          {"fallback_reason", m.fallback_reason},
+                          {"gflop_per_item", m.gflop_per_item}});
+        inference_line += (inference_line.empty() ? "" : ", ") + m.role + " " + m.backend +
+                          (m.fallback_reason.empty() ? "" : " (fallback)");
+      }
+      j["inference"] = {
+          {"backend",
+           std::string(vision::inference::BackendName(vision::inference::DefaultBackend()))},
+          {"models", models}};
+    } else {
+      j["inference"] = {{"error", analyzer.status().message()}};
+      inference_line = "unavailable: " + analyzer.status().message();
+    }
     if (*json) {
       std::cout << j.dump(2) << "\n";
     } else {
@@ -388,6 +409,9 @@ void RegisterStats(CLI::App& app, GlobalFlags& flags, int* exit_code) {
           s->model_id.empty() ? "(none yet)" : s->model_id.c_str(),
           (*eng)->index().factory().c_str(), static_cast<long long>((*eng)->index().size()),
           s->schema_version);
+      std::printf("inference     %s: %s\n",
+                  vision::inference::BackendName(vision::inference::DefaultBackend()).data(),
+                  inference_line.c_str());
     }
   });
 }

@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "privacy/key_folder.h"
+#include "vision/inference/model.h"
 
 int main(int argc, char** argv) {
   using namespace likeness::cli;
@@ -31,6 +32,17 @@ int main(int argc, char** argv) {
                  "act as a cluster router: search the shards of the cluster on this NATS URL "
                  "(see `likeness cluster`)")
       ->envname("LIKENESS_CLUSTER");
+  // Issue 13: the inference backend of every model this process loads (falls back per model).
+  app.add_option_function<std::string>(
+         "--backend",
+         [](const std::string& name) {
+           likeness::vision::inference::SetDefaultBackend(
+               *likeness::vision::inference::ParseBackend(name));
+         },
+         "inference backend: fast (oneDNN, falls back to opencv per unsupported model; default) "
+         "or opencv (OpenCV DNN)")
+      ->check(CLI::IsMember({"fast", "opencv"}))
+      ->envname("LIKENESS_BACKEND");
   int exit_code = kExitOk;
   RegisterIngest(app, flags, &exit_code);
   RegisterSearch(app, flags, &exit_code);

@@ -23,7 +23,7 @@ models="${LIKENESS_MODELS:-$cache/models}"
 demo="${LIKENESS_DEMO:-$cache/demo}"
 faces_dev="${LIKENESS_FACES_DEV:-../shared/data/faces-dev}"
 embed_batches="${EMBED_BATCHES:-4 8 16}"
-parts="${PARTS:-reference ingest decode}"  # which blocks to run (the 250x250 crops are always made)
+parts="${PARTS:-backends reference ingest decode}"  # which blocks to run (the 250x250 crops are always made)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -36,8 +36,24 @@ else
 fi
 mkdir -p "$work/crops"
 n=0
+have_cv2=0
+/usr/bin/python3 -c "import cv2, numpy" 2>/dev/null && have_cv2=1
 for f in "${sources[@]}"; do
   "$bin" -q faces "$f" --json > "$work/faces.json" 2>/dev/null || continue
+  if [ "$have_cv2" = 0 ]; then  # no python3-opencv: the same crops with ImageMagick
+    /usr/bin/python3 - "$f" "$work/faces.json" "$work/crops" <<'PY' | while read -r args; do convert $args || true; done
+import json, sys
+faces = json.load(open(sys.argv[2]))["faces"]
+for i, f in enumerate(faces):
+    b = f["box"]; cx, cy = b["x"] + b["width"] / 2, b["y"] + b["height"] / 2
+    side = 2.2 * max(b["width"], b["height"])
+    x0, y0 = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
+    if side < 100: continue
+    name = sys.argv[1].replace("/", "_").lstrip("._")
+    print(f"{sys.argv[1]} -crop {int(side)}x{int(side)}+{x0}+{y0} +repage -resize 250x250! -quality 90 {sys.argv[3]}/{name}_{i}.jpg")
+PY
+    continue
+  fi
   /usr/bin/python3 - "$f" "$work/faces.json" "$work/crops" <<'PY' || true
 import json, sys, cv2
 img = cv2.imread(sys.argv[1]); faces = json.load(open(sys.argv[2]))["faces"]
@@ -58,6 +74,9 @@ count=$(wc -l < "$work/list.txt")
 echo "== 250x250 single-face images: $count ($(wc -l < "$work/list1.txt") distinct); load: $(uptime | sed 's/.*average: //')"
 
 ls "$demo"/sample*.jpg > "$work/demo.txt"
+if [[ " $parts " == *" backends "* ]]; then
+  ROUNDS="${ROUNDS:-3}" bench/pipeline/backends.sh "$bin" "$models" "$work/list.txt" "$work"
+fi
 if [[ " $parts " == *" reference "* ]]; then
 ref=$(/usr/bin/python3 ../shared/tools/reference_pipeline.py "$models" "$work/list.txt" 2>/dev/null || \
       /usr/bin/python3 bench/pipeline/reference_pipeline.py "$models" "$work/list.txt")

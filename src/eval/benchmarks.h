@@ -29,6 +29,9 @@ struct StageReport {
   double decode_ms = 0, detect_ms = 0, landmarks_ms = 0, align_ms = 0, embed_ms = 0;  // per image
   double images_per_s = 0;
   int64_t images = 0, no_face = 0, failed = 0;
+  // Per model (detector, landmarks, embedder): the backend that ran it and its calls, items and
+  // time summed over the workers (MeasureThroughput only).
+  std::vector<vision::ModelRunInfo> models;
 };
 
 // One verified FaceAnalyzer per worker (options.jobs, at least one), from options.model_dir or the

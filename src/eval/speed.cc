@@ -78,6 +78,16 @@ Result<StageReport> MeasureThroughput(const std::vector<std::filesystem::path>& 
     t.landmarks_ms += a->times().landmarks_ms;
     t.align_ms += a->times().align_ms;
     t.embed_ms += a->times().embed_ms;
+    const auto info = a->inference_info();
+    if (r.models.empty()) {
+      r.models = info;
+      continue;
+    }
+    for (size_t i = 0; i < info.size() && i < r.models.size(); ++i) {
+      r.models[i].stats.calls += info[i].stats.calls;
+      r.models[i].stats.items += info[i].stats.items;
+      r.models[i].stats.ms += info[i].stats.ms;
+    }
   }
   const double n = static_cast<double>(std::max<int64_t>(1, r.images));
   r.decode_ms = decode_us.load() / 1000.0 / n;

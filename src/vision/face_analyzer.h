@@ -14,6 +14,7 @@
 #include "likeness/status.h"
 #include "likeness/types.h"
 #include "vision/geometry.h"
+#include "vision/inference/model.h"
 #include "vision/model_manifest.h"
 
 namespace likeness::vision {
@@ -59,9 +60,21 @@ struct StageTimes {
   int64_t images = 0, faces = 0;
 };
 
+// Which backend runs one of the analyzer's models, and what it has cost so far.
+struct ModelRunInfo {
+  std::string role;             // "detector", "landmarks", "embedder"
+  std::string backend;          // "fast" or "opencv"
+  std::string fallback_reason;  // why "fast" was asked for and OpenCV runs (empty otherwise)
+  double gflop_per_item = 0;
+  inference::ModelStats stats;
+};
+
 class FaceAnalyzer {
  public:
-  static Result<std::unique_ptr<FaceAnalyzer>> Create(const VerifiedModels& models);
+  // Loads the detector, landmark and embedding models with `backend` (each model that the fast
+  // backend does not support falls back to OpenCV DNN, see inference/model.h).
+  static Result<std::unique_ptr<FaceAnalyzer>> Create(
+      const VerifiedModels& models, inference::Backend backend = inference::DefaultBackend());
   ~FaceAnalyzer();
   FaceAnalyzer(const FaceAnalyzer&) = delete;
   FaceAnalyzer& operator=(const FaceAnalyzer&) = delete;
@@ -88,6 +101,8 @@ class FaceAnalyzer {
   Result<std::vector<Embedding>> Embed(const std::vector<cv::Mat>& aligned, bool flip_augment);
 
   const StageTimes& times() const { return times_; }
+  // Detector, landmarks, embedder: backend in use, FLOPs per item and time spent.
+  std::vector<ModelRunInfo> inference_info() const;
   const ModelManifest& manifest() const;
   std::string embedder_model_id() const;
 

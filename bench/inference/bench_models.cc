@@ -1,0 +1,121 @@
+// Issue 13: each face model's forward pass alone, OpenCV DNN against the fast (oneDNN) backend, on
+// one thread, in the same process: rounds interleave the two backends and the best round counts
+// (the machine may be shared; the load average is printed with every figure). Prints ms per item,
+// GFLOP/s (graph FLOPs, inference::CountFlopsPerItem) and the ratio fast / opencv, for batch 1 and
+// the embedder also at batch 16.
+//
+//   bench_models MODEL_DIR [ROUNDS=5] [SGEMM_PEAK_GFLOPS]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <opencv2/core.hpp>
+#include <string>
+
+#include "vision/inference/model.h"
+#include "vision/model_manifest.h"
+
+using namespace likeness::vision;
+
+namespace {
+
+double Load1() {
+  std::ifstream in("/proc/loadavg");
+  double l = 0;
+  in >> l;
+  return l;
+}
+
+// Best ms per item over `reps` calls.
+double TimeRun(inference::Model& m, const cv::Mat& blob, int reps) {
+  std::vector<cv::Mat> out;
+  if (!m.Run(blob, out).ok()) return -1;  // warm-up (plans, allocations)
+  double best = 1e30;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!m.Run(blob, out).ok()) return -1;
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    best = std::min(best, ms);
+  }
+  return best / blob.size[0];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: bench_models MODEL_DIR [ROUNDS] [SGEMM_PEAK_GFLOPS]\n");
+    return 2;
+  }
+  cv::setNumThreads(1);
+  const std::string dir = argv[1];
+  const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
+  const double peak = argc > 3 ? std::atof(argv[3]) : 0;
+  auto manifest = BuiltinManifest();
+  if (!manifest.ok()) return 1;
+  auto verified = LoadVerifiedModels(*manifest, dir);
+  if (!verified.ok()) {
+    std::fprintf(stderr, "%s\n", verified.status().ToString().c_str());
+    return 1;
+  }
+  const auto& m = verified->manifest;
+  struct Case {
+    const char* name;
+    inference::ModelRequest request;
+    int batch;
+  };
+  const Case cases[] = {
+      {"detector",
+       {verified->Path(m.detector.file),
+        {"scores", "boxes"},
+        3,
+        m.detector.input_height,
+        m.detector.input_width},
+       1},
+      {"landmarks",
+       {verified->Path(m.landmarks.file), {}, 1, m.landmarks.input_size, m.landmarks.input_size},
+       1},
+      {"embedder",
+       {verified->Path(m.embedder.file), {}, 3, m.embedder.input_size, m.embedder.input_size},
+       1},
+      {"embedder",
+       {verified->Path(m.embedder.file), {}, 3, m.embedder.input_size, m.embedder.input_size},
+       16},
+  };
+  std::printf(
+      "model      batch  GFLOP/item  opencv ms/item (GFLOP/s)  fast ms/item (GFLOP/s)  "
+      "fast/opencv  load at best%s\n",
+      peak > 0 ? "  fast % of sgemm peak" : "");
+  for (const Case& c : cases) {
+    auto ref = inference::LoadOpenCvModel(c.request);
+    auto fast = inference::LoadFastModel(c.request);
+    if (!ref.ok() || !fast.ok()) {
+      std::printf("%-9s  %5d  not run: %s\n", c.name, c.batch,
+                  (!ref.ok() ? ref.status() : fast.status()).ToString().c_str());
+      continue;
+    }
+    const int shape[] = {c.batch, c.request.channels, c.request.height, c.request.width};
+    cv::Mat blob(4, shape, CV_32F);
+    cv::randu(blob, -1.0, 1.0);
+    const int reps = c.batch == 1 ? 20 : 3;
+    double best_ref = 1e30, best_fast = 1e30, load_ref = 0, load_fast = 0;
+    for (int r = 0; r < rounds; ++r) {
+      double l = Load1();
+      double t = TimeRun(**ref, blob, reps);
+      if (t > 0 && t < best_ref) best_ref = t, load_ref = l;
+      l = Load1();
+      t = TimeRun(**fast, blob, reps);
+      if (t > 0 && t < best_fast) best_fast = t, load_fast = l;
+    }
+    const double gflop = (*fast)->flops_per_item() / 1e9;
+    std::printf(
+        "%-9s  %5d  %10.3f  %8.2f (%6.1f)          %8.2f (%6.1f)        %6.2fx     "
+        "%.1f / %.1f",
+        c.name, c.batch, gflop, best_ref, gflop / best_ref * 1e3, best_fast,
+        gflop / best_fast * 1e3, best_ref / best_fast, load_ref, load_fast);
+    if (peak > 0) std::printf("   %5.1f %%", 100 * gflop / best_fast * 1e3 / peak);
+    std::printf("\n");
+  }
+  return 0;
+}
