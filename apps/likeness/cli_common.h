@@ -28,6 +28,8 @@ struct GlobalFlags {
   // --cluster (or $LIKENESS_CLUSTER): a NATS URL; the engine then searches the cluster's shards
   // (this process acts as a router; see src/cluster/router.h).
   std::string cluster_url;
+  // --nats-creds (or $LIKENESS_NATS_CREDS): the router's NATS credential (cluster/nats_auth.h).
+  std::string nats_creds;
 };
 
 Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags);

@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
                  "act as a cluster router: search the shards of the cluster on this NATS URL "
                  "(see `likeness cluster`)")
       ->envname("LIKENESS_CLUSTER");
+  app.add_option("--nats-creds", flags.nats_creds,
+                 "with --cluster: the router's NATS credential file (from `cluster init "
+                 "--auth-out`; or $LIKENESS_NATS_CREDS)");
   int exit_code = kExitOk;
   RegisterIngest(app, flags, &exit_code);
   RegisterSearch(app, flags, &exit_code);

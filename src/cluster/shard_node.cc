@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,8 +39,9 @@ class ShardReplica {
       o_.log("shard " + std::to_string(o_.shard) + "/" + std::to_string(o_.replica) + ": " + line);
   }
 
-  // Applies one log entry. OK: acknowledge it. Any error: leave it for redelivery.
-  Status Apply(std::string_view data) {
+  // Applies one log entry that arrived on `subject`. OK: acknowledge it. Any error: leave it for
+  // redelivery.
+  Status Apply(std::string_view subject, std::string_view data) {
     auto write = DecodeWrite(data);
     if (!write.ok()) {
       // Malformed entries can never apply; they are acknowledged (and reported) so they do not
@@ -47,6 +49,11 @@ class ShardReplica {
       Log("skipping a malformed log entry: " + write.status().ToString());
       return Status::Ok();
     }
+    // Workers may write only the store subject and routers only the control subject (NATS
+    // permissions); an entry whose kind does not match its subject was forged by a role that may
+    // not send it. It is refused, audited, and acknowledged so it does not block the log.
+    const bool on_store = subject == ShardStoreSubject(o_.shard);
+    if (IsStoreOp(write->op) != on_store) return RefuseForged(subject, *write);
     switch (write->op) {
       case ShardWrite::Op::kStore:
         return ApplyStore(*write);
@@ -54,8 +61,52 @@ class ShardReplica {
         return ApplyErase(*write);
       case ShardWrite::Op::kOptOut:
         return ApplyOptOut(*write);
+      case ShardWrite::Op::kIngestBegin:
+        return ApplyIngestBegin(*write);
+      case ShardWrite::Op::kIngestEnd:
+        return ApplyIngestEnd(*write);
     }
     return Status::Ok();
+  }
+
+  // Writes one audit record per ingest run with stores applied since the last record (images,
+  // faces, refused), so every stored image has an audit trace. Called when the log is idle, every
+  // few seconds while busy, and before stopping.
+  Status FlushIngestAudit() {
+    for (auto& [batch, c] : runs_) {
+      if (c.images == 0 && c.refused == 0 && c.duplicates == 0) continue;
+      governance::Justification why{c.operator_id.empty() ? "unknown" : c.operator_id,
+                                    "cluster ingest", c.basis, "batch:" + batch, ""};
+      RETURN_IF_ERROR(gov_.Record("cluster.ingest.applied", why, "", c.faces,
+                                  {{"batch_id", batch},
+                                   {"source", c.source},
+                                   {"shard", o_.shard},
+                                   {"replica", o_.replica},
+                                   {"images", c.images},
+                                   {"faces", c.faces},
+                                   {"already_held", c.duplicates},
+                                   {"refused", c.refused},
+                                   {"workers", c.workers}})
+                          .status());
+      c.images = c.faces = c.refused = c.duplicates = 0;
+      c.workers = json::array();
+    }
+    return Status::Ok();
+  }
+
+  // At start: what the replica holds, so the audit chain accounts for stores applied after the
+  // last "cluster.ingest.applied" record of a replica that was killed.
+  Status RecordStart() {
+    ASSIGN_OR_RETURN(auto stats, engine_.catalog().Stats());
+    governance::Justification why{"shard-" + std::to_string(o_.shard), "cluster shard start", "",
+                                  "", ""};
+    return gov_
+        .Record("cluster.shard.start", why, "", stats.faces,
+                {{"shard", o_.shard},
+                 {"replica", o_.replica},
+                 {"images_held", stats.images},
+                 {"faces_held", stats.faces}})
+        .status();
   }
 
   std::string Search(std::string_view request) {
@@ -126,12 +177,102 @@ class ShardReplica {
     return engine::FaceCropJpeg(decoded, face.box);
   }
 
+  // The stored source of a store entry: one a router declared (an ingest-begin entry), with the
+  // same legal footing. FailedPrecondition otherwise (a worker cannot invent a source).
   Result<catalog::SourceRecord> Source(const engine::SourceDeclaration& d) {
     auto it = sources_.find(d.name);
     if (it != sources_.end()) return it->second;
+    auto held = engine_.catalog().GetSourceByName(d.name);
+    if (!held.ok()) {
+      if (held.status().code() == StatusCode::kNotFound) {
+        return Status::FailedPrecondition("no router declared a source '" + d.name + "'");
+      }
+      return held.status();
+    }
     ASSIGN_OR_RETURN(catalog::SourceRecord s, engine::DeclareSource(engine_.catalog(), d));
     sources_[d.name] = s;
     return s;
+  }
+
+  struct RunCounts {
+    std::string source, basis, operator_id;
+    int64_t images = 0, faces = 0, refused = 0, duplicates = 0;
+    json workers = json::array();
+  };
+  RunCounts& Run(const ShardWrite& w) {
+    RunCounts& c = runs_[w.batch_id.empty() ? "unnamed" : w.batch_id];
+    if (c.source.empty()) c.source = w.source.name;
+    if (c.basis.empty()) c.basis = w.source.legal_basis;
+    if (c.operator_id.empty()) c.operator_id = w.why.operator_id;
+    if (!w.worker.empty() &&
+        std::find(c.workers.begin(), c.workers.end(), w.worker) == c.workers.end()) {
+      c.workers.push_back(w.worker);
+    }
+    return c;
+  }
+
+  Status RefuseForged(std::string_view subject, const ShardWrite& w) {
+    const std::string op = w.op == ShardWrite::Op::kStore ? "an image entry" : "a control entry";
+    Log("refused " + op + " that arrived on " + std::string(subject) +
+        " (a role sent what it may not; see the audit chain)");
+    governance::Justification why{w.why.operator_id.empty() ? "unknown" : w.why.operator_id,
+                                  "cluster log entry refused", "", "", ""};
+    return gov_
+        .Record("cluster.entry.refused", why, "", 0,
+                {{"shard", o_.shard},
+                 {"replica", o_.replica},
+                 {"subject", std::string(subject)},
+                 {"entry", w.op == ShardWrite::Op::kStore ? "store"
+                           : w.kind.empty()               ? "ingest"
+                                                          : w.kind},
+                 {"request_id", w.request_id},
+                 {"batch_id", w.batch_id},
+                 {"worker", w.worker}})
+        .status();
+  }
+
+  Status ApplyIngestBegin(const ShardWrite& w) {
+    auto declared = engine::ValidateDeclaration(w.source);
+    Status st = declared.status();
+    if (declared.ok()) {
+      auto s = engine::DeclareSource(engine_.catalog(), *declared);
+      if (s.ok()) {
+        sources_[s->name] = *s;
+      }
+      st = s.status();
+    }
+    governance::Justification why{w.why.operator_id, "cluster ingest", w.source.legal_basis,
+                                  "batch:" + w.batch_id, ""};
+    RunCounts& c = Run(w);
+    c.operator_id = w.why.operator_id;
+    RETURN_IF_ERROR(gov_.Record(st.ok() ? "cluster.ingest.begin" : "cluster.ingest.refused", why,
+                                "", w.jobs,
+                                {{"batch_id", w.batch_id},
+                                 {"source", w.source.name},
+                                 {"jurisdiction", w.source.jurisdiction},
+                                 {"location", w.source.location},
+                                 {"jobs_queued", w.jobs},
+                                 {"shard", o_.shard},
+                                 {"replica", o_.replica},
+                                 {"error", st.ok() ? "" : st.ToString()}})
+                        .status());
+    Log("ingest run " + w.batch_id + " of source '" + w.source.name + "' by " + w.why.operator_id +
+        (st.ok() ? "" : " refused: " + st.ToString()));
+    return Status::Ok();
+  }
+
+  Status ApplyIngestEnd(const ShardWrite& w) {
+    RETURN_IF_ERROR(FlushIngestAudit());
+    governance::Justification why{w.why.operator_id, "cluster ingest", "", "batch:" + w.batch_id,
+                                  ""};
+    RETURN_IF_ERROR(gov_.Record("cluster.ingest.end", why, "", w.jobs,
+                                {{"batch_id", w.batch_id},
+                                 {"jobs_finished", w.jobs},
+                                 {"shard", o_.shard},
+                                 {"replica", o_.replica}})
+                        .status());
+    runs_.erase(w.batch_id);
+    return Status::Ok();
   }
 
   Result<int64_t> Batch(const catalog::SourceRecord& s) {
@@ -150,18 +291,23 @@ class ShardReplica {
     }
     auto source = Source(w.source);
     if (!source.ok()) {
-      Log("source '" + w.source.name + "' refused: " + source.status().ToString());
+      Log("image of source '" + w.source.name + "' refused: " + source.status().ToString());
+      ++Run(w).refused;
       return Status::Ok();  // a declaration that can never be accepted: drop the entry
     }
     if (engine::IngestPolicy* policy = engine_.ingest_policy()) {
       if (Status admit = policy->AdmitSource(*source); !admit.ok()) {
         Log("image of '" + source->name + "' refused: " + admit.ToString());
+        ++Run(w).refused;
         return Status::Ok();
       }
     }
     ASSIGN_OR_RETURN(std::optional<int64_t> held,
                      engine_.catalog().FindImageByHash(w.image.content_hash));
-    if (held) return Status::Ok();  // a redelivery or a re-publish: stored once already
+    if (held) {  // a redelivery or a re-publish: stored once already
+      ++Run(w).duplicates;
+      return Status::Ok();
+    }
     ASSIGN_OR_RETURN(int64_t batch, Batch(*source));
     w.image.id = 0;
     w.image.source_id = source->id;
@@ -176,6 +322,9 @@ class ShardReplica {
     Status st = engine_.StoreImage(w.image, faces);
     if (st.code() == StatusCode::kAlreadyExists) return Status::Ok();
     RETURN_IF_ERROR(st);
+    RunCounts& run = Run(w);
+    ++run.images;
+    run.faces += static_cast<int64_t>(faces.size());
     ++stored_;
     dirty_ = true;
     return Status::Ok();
@@ -267,6 +416,7 @@ class ShardReplica {
   governance::Governance& gov_;
   std::map<std::string, catalog::SourceRecord> sources_;
   std::map<int64_t, int64_t> batches_;
+  std::map<std::string, RunCounts> runs_;  // ingest runs with stores not yet in an audit record
   std::atomic<int64_t> searches_{0};
   int64_t stored_ = 0;
   bool dirty_ = false;
@@ -277,7 +427,7 @@ class ShardReplica {
 Status RunShardNode(const ShardNodeOptions& o) {
   const std::string name =
       "likeness-shard-" + std::to_string(o.shard) + "-" + std::to_string(o.replica);
-  ASSIGN_OR_RETURN(auto nats, NatsConnection::Connect(o.nats_url, name));
+  ASSIGN_OR_RETURN(auto nats, NatsConnection::Connect(o.nats_url, name, o.auth));
   ASSIGN_OR_RETURN(ShardMap map, LoadShardMap(*nats));
   if (o.shard < 0 || o.shard >= map.shards || o.replica < 0 || o.replica >= map.replicas) {
     return Status::InvalidArgument("the cluster has shards 0.." + std::to_string(map.shards - 1) +
@@ -286,13 +436,15 @@ Status RunShardNode(const ShardNodeOptions& o) {
   ASSIGN_OR_RETURN(auto engine, engine::Engine::Open(o.engine));
   ASSIGN_OR_RETURN(auto gov, governance::Governance::Open(*engine, name));
   ShardReplica replica(o, map.shards, *nats, *engine, *gov);
+  RETURN_IF_ERROR(replica.RecordStart());
   ASSIGN_OR_RETURN(auto log,
-                   PullConsumer::Bind(*nats, ShardStream(o.shard), ShardLogSubject(o.shard),
-                                      ReplicaDurable(o.replica), std::chrono::seconds(30)));
+                   PullConsumer::Bind(*nats, ShardStream(o.shard), "", ReplicaDurable(o.replica),
+                                      std::chrono::seconds(30)));
   std::unique_ptr<QueueResponder> responder, media;
   uint64_t applied_seq = 0;
   int64_t applied = 0;
   auto last_save = Clock::now();
+  auto last_audit = Clock::now();
   auto last_beat = Clock::now() - std::chrono::seconds(10);
   replica.Log("catching up with the shard log");
   while (!(o.stop && o.stop->load())) {
@@ -303,7 +455,7 @@ Status RunShardNode(const ShardNodeOptions& o) {
       continue;
     }
     for (NatsMessage& m : *batch) {
-      Status st = replica.Apply(m.data());
+      Status st = replica.Apply(m.subject(), m.data());
       if (!st.ok()) {
         replica.Log("applying entry " + std::to_string(m.stream_sequence()) + " failed (" +
                     st.ToString() + "); it will be redelivered");
@@ -350,6 +502,11 @@ Status RunShardNode(const ShardNodeOptions& o) {
         replica.Log("retraining the index codebooks in the background");
       }
     }
+    if (batch->empty() || now - last_audit >= std::chrono::seconds(10)) {
+      // Stores are committed before this record; a failed audit write is retried next round.
+      if (Status st = replica.FlushIngestAudit(); !st.ok()) replica.Log("audit: " + st.ToString());
+      last_audit = now;
+    }
     if (now - last_beat >= std::chrono::seconds(1)) {
       replica.Heartbeat(responder ? "serving" : "catching-up", applied_seq);
       last_beat = now;
@@ -358,6 +515,7 @@ Status RunShardNode(const ShardNodeOptions& o) {
   responder.reset();  // no search is answered from here on
   media.reset();
   if (replica.dirty()) RETURN_IF_ERROR(engine->SaveIndex());
+  RETURN_IF_ERROR(replica.FlushIngestAudit());
   replica.Heartbeat("stopped", applied_seq);
   return Status::Ok();
 }
