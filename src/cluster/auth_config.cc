@@ -76,6 +76,7 @@ Result<RolePermissions> PermissionsFor(const std::string& role, int shards) {
     AddKvRead(p.publish, kReceiptsBucket);
     // Listing the heartbeats (kvStore_Keys): an ordered, ephemeral consumer on the health bucket.
     const std::string kv = std::string("KV_") + kClusterBucket;
+    p.publish.push_back("$JS.API.STREAM.NAMES");  // the watcher finds the bucket's stream
     p.publish.push_back("$JS.API.CONSUMER.CREATE." + kv);
     p.publish.push_back("$JS.API.CONSUMER.CREATE." + kv + ".>");
     p.publish.push_back("$JS.API.CONSUMER.DELETE." + kv + ".>");
