@@ -302,7 +302,10 @@ Result<kvStore*> NatsConnection::Bucket(const std::string& bucket) {
   }
   kvStore* kv = nullptr;
   natsStatus s = js_KeyValue(&kv, js_, bucket.c_str());
-  if (s != NATS_OK) return NatsError(s, "key-value bucket " + bucket);
+  if (s != NATS_OK) {
+    return RefusedOr("$JS.API.STREAM.INFO.KV_" + bucket,
+                     NatsError(s, "key-value bucket " + bucket));
+  }
   buckets_.emplace_back(bucket, kv);
   return kv;
 }

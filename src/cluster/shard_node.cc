@@ -11,6 +11,7 @@
 
 #include "cluster/messages.h"
 #include "cluster/nats_client.h"
+#include "cluster/shard_audit.h"
 #include "cluster/topology.h"
 #include "engine/ingest.h"
 #include "engine/search.h"
@@ -69,45 +70,7 @@ class ShardReplica {
     return Status::Ok();
   }
 
-  // Writes one audit record per ingest run with stores applied since the last record (images,
-  // faces, refused), so every stored image has an audit trace. Called when the log is idle, every
-  // few seconds while busy, and before stopping.
-  Status FlushIngestAudit() {
-    for (auto& [batch, c] : runs_) {
-      if (c.images == 0 && c.refused == 0 && c.duplicates == 0) continue;
-      governance::Justification why{c.operator_id.empty() ? "unknown" : c.operator_id,
-                                    "cluster ingest", c.basis, "batch:" + batch, ""};
-      RETURN_IF_ERROR(gov_.Record("cluster.ingest.applied", why, "", c.faces,
-                                  {{"batch_id", batch},
-                                   {"source", c.source},
-                                   {"shard", o_.shard},
-                                   {"replica", o_.replica},
-                                   {"images", c.images},
-                                   {"faces", c.faces},
-                                   {"already_held", c.duplicates},
-                                   {"refused", c.refused},
-                                   {"workers", c.workers}})
-                          .status());
-      c.images = c.faces = c.refused = c.duplicates = 0;
-      c.workers = json::array();
-    }
-    return Status::Ok();
-  }
-
-  // At start: what the replica holds, so the audit chain accounts for stores applied after the
-  // last "cluster.ingest.applied" record of a replica that was killed.
-  Status RecordStart() {
-    ASSIGN_OR_RETURN(auto stats, engine_.catalog().Stats());
-    governance::Justification why{"shard-" + std::to_string(o_.shard), "cluster shard start", "",
-                                  "", ""};
-    return gov_
-        .Record("cluster.shard.start", why, "", stats.faces,
-                {{"shard", o_.shard},
-                 {"replica", o_.replica},
-                 {"images_held", stats.images},
-                 {"faces_held", stats.faces}})
-        .status();
-  }
+  ShardAudit& audit() { return audit_; }
 
   std::string Search(std::string_view request) {
     ShardSearchReply reply;
@@ -194,41 +157,11 @@ class ShardReplica {
     return s;
   }
 
-  struct RunCounts {
-    std::string source, basis, operator_id;
-    int64_t images = 0, faces = 0, refused = 0, duplicates = 0;
-    json workers = json::array();
-  };
-  RunCounts& Run(const ShardWrite& w) {
-    RunCounts& c = runs_[w.batch_id.empty() ? "unnamed" : w.batch_id];
-    if (c.source.empty()) c.source = w.source.name;
-    if (c.basis.empty()) c.basis = w.source.legal_basis;
-    if (c.operator_id.empty()) c.operator_id = w.why.operator_id;
-    if (!w.worker.empty() &&
-        std::find(c.workers.begin(), c.workers.end(), w.worker) == c.workers.end()) {
-      c.workers.push_back(w.worker);
-    }
-    return c;
-  }
-
   Status RefuseForged(std::string_view subject, const ShardWrite& w) {
-    const std::string op = w.op == ShardWrite::Op::kStore ? "an image entry" : "a control entry";
-    Log("refused " + op + " that arrived on " + std::string(subject) +
+    Log(std::string(IsStoreOp(w.op) ? "refused an image entry" : "refused a control entry") +
+        " that arrived on " + std::string(subject) +
         " (a role sent what it may not; see the audit chain)");
-    governance::Justification why{w.why.operator_id.empty() ? "unknown" : w.why.operator_id,
-                                  "cluster log entry refused", "", "", ""};
-    return gov_
-        .Record("cluster.entry.refused", why, "", 0,
-                {{"shard", o_.shard},
-                 {"replica", o_.replica},
-                 {"subject", std::string(subject)},
-                 {"entry", w.op == ShardWrite::Op::kStore ? "store"
-                           : w.kind.empty()               ? "ingest"
-                                                          : w.kind},
-                 {"request_id", w.request_id},
-                 {"batch_id", w.batch_id},
-                 {"worker", w.worker}})
-        .status();
+    return audit_.RecordRefusedEntry(subject, w);
   }
 
   Status ApplyIngestBegin(const ShardWrite& w) {
@@ -241,39 +174,13 @@ class ShardReplica {
       }
       st = s.status();
     }
-    governance::Justification why{w.why.operator_id, "cluster ingest", w.source.legal_basis,
-                                  "batch:" + w.batch_id, ""};
-    RunCounts& c = Run(w);
-    c.operator_id = w.why.operator_id;
-    RETURN_IF_ERROR(gov_.Record(st.ok() ? "cluster.ingest.begin" : "cluster.ingest.refused", why,
-                                "", w.jobs,
-                                {{"batch_id", w.batch_id},
-                                 {"source", w.source.name},
-                                 {"jurisdiction", w.source.jurisdiction},
-                                 {"location", w.source.location},
-                                 {"jobs_queued", w.jobs},
-                                 {"shard", o_.shard},
-                                 {"replica", o_.replica},
-                                 {"error", st.ok() ? "" : st.ToString()}})
-                        .status());
+    RETURN_IF_ERROR(audit_.RecordRunBegin(w, st));
     Log("ingest run " + w.batch_id + " of source '" + w.source.name + "' by " + w.why.operator_id +
         (st.ok() ? "" : " refused: " + st.ToString()));
     return Status::Ok();
   }
 
-  Status ApplyIngestEnd(const ShardWrite& w) {
-    RETURN_IF_ERROR(FlushIngestAudit());
-    governance::Justification why{w.why.operator_id, "cluster ingest", "", "batch:" + w.batch_id,
-                                  ""};
-    RETURN_IF_ERROR(gov_.Record("cluster.ingest.end", why, "", w.jobs,
-                                {{"batch_id", w.batch_id},
-                                 {"jobs_finished", w.jobs},
-                                 {"shard", o_.shard},
-                                 {"replica", o_.replica}})
-                        .status());
-    runs_.erase(w.batch_id);
-    return Status::Ok();
-  }
+  Status ApplyIngestEnd(const ShardWrite& w) { return audit_.RecordRunEnd(w); }
 
   Result<int64_t> Batch(const catalog::SourceRecord& s) {
     auto it = batches_.find(s.id);
@@ -292,20 +199,20 @@ class ShardReplica {
     auto source = Source(w.source);
     if (!source.ok()) {
       Log("image of source '" + w.source.name + "' refused: " + source.status().ToString());
-      ++Run(w).refused;
+      audit_.CountRefused(w);
       return Status::Ok();  // a declaration that can never be accepted: drop the entry
     }
     if (engine::IngestPolicy* policy = engine_.ingest_policy()) {
       if (Status admit = policy->AdmitSource(*source); !admit.ok()) {
         Log("image of '" + source->name + "' refused: " + admit.ToString());
-        ++Run(w).refused;
+        audit_.CountRefused(w);
         return Status::Ok();
       }
     }
     ASSIGN_OR_RETURN(std::optional<int64_t> held,
                      engine_.catalog().FindImageByHash(w.image.content_hash));
     if (held) {  // a redelivery or a re-publish: stored once already
-      ++Run(w).duplicates;
+      audit_.CountAlreadyHeld(w);
       return Status::Ok();
     }
     ASSIGN_OR_RETURN(int64_t batch, Batch(*source));
@@ -322,9 +229,7 @@ class ShardReplica {
     Status st = engine_.StoreImage(w.image, faces);
     if (st.code() == StatusCode::kAlreadyExists) return Status::Ok();
     RETURN_IF_ERROR(st);
-    RunCounts& run = Run(w);
-    ++run.images;
-    run.faces += static_cast<int64_t>(faces.size());
+    audit_.CountStored(w, static_cast<int64_t>(faces.size()));
     ++stored_;
     dirty_ = true;
     return Status::Ok();
@@ -416,7 +321,7 @@ class ShardReplica {
   governance::Governance& gov_;
   std::map<std::string, catalog::SourceRecord> sources_;
   std::map<int64_t, int64_t> batches_;
-  std::map<std::string, RunCounts> runs_;  // ingest runs with stores not yet in an audit record
+  ShardAudit audit_{gov_, o_.shard, o_.replica};
   std::atomic<int64_t> searches_{0};
   int64_t stored_ = 0;
   bool dirty_ = false;
@@ -436,7 +341,7 @@ Status RunShardNode(const ShardNodeOptions& o) {
   ASSIGN_OR_RETURN(auto engine, engine::Engine::Open(o.engine));
   ASSIGN_OR_RETURN(auto gov, governance::Governance::Open(*engine, name));
   ShardReplica replica(o, map.shards, *nats, *engine, *gov);
-  RETURN_IF_ERROR(replica.RecordStart());
+  RETURN_IF_ERROR(replica.audit().RecordStart(engine->catalog()));
   ASSIGN_OR_RETURN(auto log,
                    PullConsumer::Bind(*nats, ShardStream(o.shard), "", ReplicaDurable(o.replica),
                                       std::chrono::seconds(30)));
@@ -504,7 +409,7 @@ Status RunShardNode(const ShardNodeOptions& o) {
     }
     if (batch->empty() || now - last_audit >= std::chrono::seconds(10)) {
       // Stores are committed before this record; a failed audit write is retried next round.
-      if (Status st = replica.FlushIngestAudit(); !st.ok()) replica.Log("audit: " + st.ToString());
+      if (Status st = replica.audit().Flush(); !st.ok()) replica.Log("audit: " + st.ToString());
       last_audit = now;
     }
     if (now - last_beat >= std::chrono::seconds(1)) {
@@ -515,7 +420,7 @@ Status RunShardNode(const ShardNodeOptions& o) {
   responder.reset();  // no search is answered from here on
   media.reset();
   if (replica.dirty()) RETURN_IF_ERROR(engine->SaveIndex());
-  RETURN_IF_ERROR(replica.FlushIngestAudit());
+  RETURN_IF_ERROR(replica.audit().Flush());
   replica.Heartbeat("stopped", applied_seq);
   return Status::Ok();
 }
