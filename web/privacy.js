@@ -1,6 +1,7 @@
 // The Privacy screen: subject access (then erasure of the faces found), erasure by source, image,
 // face, batch or jurisdiction (preview, then execute, receipt shown and downloadable), opt-outs.
 import { ART6, fillSelect } from './legal.js';
+import { initSelfCheckRequests } from './selfcheck_requests.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -189,5 +190,6 @@ export function initPrivacy(ctx) {
     }
   });
 
-  return loadOptOuts;
+  const loadSelfCheckRequests = initSelfCheckRequests(ctx, why);
+  return () => { loadOptOuts(); loadSelfCheckRequests(); };
 }

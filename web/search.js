@@ -4,6 +4,7 @@
 import { ART6, fillSelect } from './legal.js';
 import { drawBoxes } from './boxes.js';
 import { dropzone } from './dropzone.js';
+import { decorateVideoMatch } from './video.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -106,6 +107,7 @@ export function initSearch(ctx) {
     open.setAttribute('aria-label', `Open the photo of face ${m.face_id} (${m.source})`);
     open.addEventListener('click', () => openImage(m));
     cap.append(badge, score, facts, open);
+    decorateVideoMatch(ctx, m, cap, urls);
     fig.append(img, cap);
     li.appendChild(fig);
     return li;

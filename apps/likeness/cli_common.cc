@@ -107,10 +107,13 @@ nlohmann::json ToJson(const catalog::SourceRecord& s) {
           {"jurisdiction", s.jurisdiction},
           {"retain_until", s.retain_until},
           {"created_at", s.created_at},
-          {"tenant", s.tenant}};
+          {"tenant", s.tenant},
+          {"public_description", s.public_description}};
 }
 
-nlohmann::json ToJson(const engine::Match& m) {
+namespace {
+// The fields every match has (a video face adds its own, below).
+nlohmann::json PhotoMatchJson(const engine::Match& m) {
   const auto& f = m.face;
   return {{"face_id", f.face.id},
           {"score", m.score},
@@ -126,6 +129,24 @@ nlohmann::json ToJson(const engine::Match& m) {
           {"art9_condition", f.source.art9_condition},
           {"jurisdiction", f.source.jurisdiction},
           {"retain_until", f.source.retain_until}};
+}
+}  // namespace
+
+nlohmann::json ToJson(const engine::Match& m) {
+  nlohmann::json j = PhotoMatchJson(m);
+  const auto& f = m.face;
+  j["media"] = f.image.is_video() ? "video" : "photo";
+  if (f.image.is_video()) {
+    j["image_format"] = f.image.format;
+    j["duration_s"] = *f.image.duration_s;
+  }
+  if (f.face.video) {  // a face of a video: when it was seen, and its track's span
+    j["time_offset_s"] = f.face.video->time_offset_s;
+    j["track_id"] = f.face.video->track_id;
+    j["track_first_s"] = f.face.video->track_first_s;
+    j["track_last_s"] = f.face.video->track_last_s;
+  }
+  return j;
 }
 
 nlohmann::json ToJson(const engine::SearchResponse& r) {

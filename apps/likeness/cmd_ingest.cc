@@ -24,6 +24,21 @@ std::string FormatDuration(double seconds) {
   return buf;
 }
 
+// Video totals: frames/s decoded, real-time factor (video seconds per wall second), faces seen,
+// tracks, and the ETA of the videos in progress at the measured real-time factor.
+void PrintVideoProgress(const engine::IngestProgress& p, bool tty) {
+  const double wall = p.video_wall_seconds;
+  const double fps = wall > 0 ? p.video_frames / wall : 0;
+  const double rtf = wall > 0 ? p.video_seconds / wall : 0;
+  const double eta = rtf > 0 ? p.video_pending_seconds / rtf : -1;
+  std::fprintf(stderr,
+               "  | video %lld: %lld frames %.0f fps  %.1fx real time  faces %lld  tracks %lld  "
+               "ETA %s%s",
+               static_cast<long long>(p.videos), static_cast<long long>(p.video_frames), fps, rtf,
+               static_cast<long long>(p.video_faces), static_cast<long long>(p.video_tracks),
+               FormatDuration(eta).c_str(), tty ? "" : "\n");
+}
+
 // One progress line: bar, images/s, faces, errors, ETA. On a terminal it redraws in place.
 void PrintProgress(const engine::IngestProgress& p, bool tty, double* last_print) {
   const bool final = p.done == p.total;
@@ -40,13 +55,15 @@ void PrintProgress(const engine::IngestProgress& p, bool tty, double* last_print
       tty ? "\r" : "", bar.c_str(), static_cast<long long>(p.done), static_cast<long long>(p.total),
       rate, static_cast<long long>(p.faces), static_cast<long long>(p.skipped),
       static_cast<long long>(p.errors), FormatDuration(eta).c_str(), tty ? "" : "\n");
+  if (p.videos > 0) PrintVideoProgress(p, tty);
   if (tty && final) std::fprintf(stderr, "\n");
 }
 
 }  // namespace
 
 void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
-  auto* cmd = app.add_subcommand("ingest", "ingest photos from a declared source");
+  auto* cmd =
+      app.add_subcommand("ingest", "ingest photos and recorded videos from a declared source");
   struct Args {
     std::vector<std::string> paths;
     engine::SourceDeclaration source;
@@ -55,6 +72,7 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     int embed_batch = engine::IngestOptions{}.embed_batch;
     bool json = false;
     std::string operator_id;
+    engine::VideoOptions video;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("paths", args->paths,
@@ -71,6 +89,9 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       ->required();
   cmd->add_option("--retain-until", args->source.retain_until, "retention limit, YYYY-MM-DD");
   cmd->add_option("--collector", args->source.collector, "who collected the photos");
+  cmd->add_option("--public-description", args->source.public_description,
+                  "what the organisation publishes about this source (shown to the public "
+                  "self-check; set when the source is first declared)");
   cmd->add_option("--tenant", args->source.tenant,
                   "the organisation that owns a new source (default: default; see `likeness "
                   "tenant`)");
@@ -80,6 +101,27 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   cmd->add_option("--jobs", args->jobs, "worker threads (default: all cores)");
   cmd->add_option("--embed-batch", args->embed_batch,
                   "faces per embedding pass, gathered across images (0 = each image on its own)")
+      ->capture_default_str();
+  cmd->add_option("--video-fps", args->video.sampling.fps,
+                  "video: frames analysed per second of video (plus one per scene cut)")
+      ->capture_default_str();
+  cmd->add_option("--video-cut-threshold", args->video.sampling.cut_threshold,
+                  "video: mean grey change (0-255) between frames that counts as a scene cut; 0 "
+                  "turns cut sampling off")
+      ->capture_default_str();
+  cmd->add_option("--video-best-k", args->video.best_k,
+                  "video: faces kept per track (the best by quality)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  cmd->add_flag("--video-tiles", args->video.tiling,
+                "video: also scan sampled frames in tiles for small faces (slower; see "
+                "bench/README.md)");
+  cmd->add_option("--video-max-seconds", args->video.limits.max_duration_s,
+                  "video: longest video accepted, in seconds")
+      ->capture_default_str();
+  cmd->add_option("--video-max-bytes", args->video.limits.max_bytes,
+                  "video: largest video file accepted, in bytes (archive entries are also bound "
+                  "by the archive entry limit)")
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "print the summary as JSON");
   cmd->add_option("--operator", args->operator_id,
@@ -152,6 +194,8 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     engine::IngestOptions options;
     options.jobs = args->jobs;
     options.embed_batch = args->embed_batch;
+    options.video = args->video;
+    options.video.sampling.scene_cuts = args->video.sampling.cut_threshold > 0;
     options.cancel = &g_cancel;
     if (!flags.quiet) {
       options.on_progress = [tty, &last_print](const engine::IngestProgress& p) {
@@ -179,6 +223,12 @@ void RegisterIngest(CLI::App& app, GlobalFlags& flags, int* exit_code) {
                           {"errors", t.errors},
                           {"seconds", t.seconds},
                           {"images_per_s", t.seconds > 0 ? t.done / t.seconds : 0.0},
+                          {"videos", t.videos},
+                          {"video_frames", t.video_frames},
+                          {"video_seconds", t.video_seconds},
+                          {"video_tracks", t.video_tracks},
+                          {"video_real_time_factor",
+                           t.video_wall_seconds > 0 ? t.video_seconds / t.video_wall_seconds : 0.0},
                           {"cancelled", summary->cancelled}};
       std::cout << j.dump(2) << "\n";
     } else {

@@ -19,7 +19,8 @@ nlohmann::json KeyJson(const server::ApiKeyInfo& k) {
           {"role", server::RoleName(k.role)},
           {"tenant", k.tenant},
           {"created_at", k.created_at},
-          {"revoked_at", k.revoked_at}};
+          {"revoked_at", k.revoked_at},
+          {"attended", k.attended}};
 }
 
 }  // namespace
@@ -31,6 +32,7 @@ void RegisterKeys(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   struct CreateArgs {
     std::string name, role, tenant;
     bool json = false;
+    bool attended = false;
   };
   auto c = std::make_shared<CreateArgs>();
   auto* create = keys->add_subcommand("create", "create a key and print it (shown only once)");
@@ -42,6 +44,10 @@ void RegisterKeys(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   create->add_option("--tenant", c->tenant,
                      "the organisation it belongs to (default: default; register others with "
                      "`likeness tenant create`)");
+  create->add_flag("--attended", c->attended,
+                   "selfcheck only: an attended kiosk, bound to a device secret that only the "
+                   "operator's terminal holds (printed once, on the second line); its checks show "
+                   "the full report");
   create->add_flag("--json", c->json, "JSON output");
   create->callback([&flags, c, exit_code]() {
     auto role = server::ParseRole(c->role);
@@ -65,7 +71,7 @@ void RegisterKeys(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       *exit_code = Fail(store.status());
       return;
     }
-    auto made = (*store)->Create(c->name, *role, c->tenant);
+    auto made = (*store)->Create(c->name, *role, c->tenant, c->attended);
     if (!made.ok()) {
       *exit_code = Fail(made.status());
       return;
@@ -73,9 +79,15 @@ void RegisterKeys(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     if (c->json) {
       auto j = KeyJson(made->info);
       j["key"] = made->key;
+      if (c->attended) j["device_secret"] = made->device_secret;
       std::cout << j.dump(2) << "\n";
     } else {
       std::cout << made->key << "\n";
+      if (c->attended) {
+        std::cout << made->device_secret << "\n";
+        std::cerr << "the second line is the device secret: set it up on the kiosk terminal only "
+                     "(open /selfcheck#key=KEY&device=SECRET there once)\n";
+      }
       std::cerr << "key '" << made->info.name << "' (" << server::RoleName(made->info.role)
                 << ", tenant " << made->info.tenant
                 << ") created; this is the only time it is shown\n";

@@ -217,7 +217,8 @@ void RegisterVerify(CLI::App& app, GlobalFlags& flags, int* exit_code) {
 }
 
 void RegisterFaces(CLI::App& app, GlobalFlags& flags, int* exit_code) {
-  auto* cmd = app.add_subcommand("faces", "detect faces, landmarks and quality in a photo");
+  auto* cmd = app.add_subcommand(
+      "faces", "detect faces, landmarks and quality in a photo, or the face tracks of a video");
   auto image = std::make_shared<std::string>();
   auto draw = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
@@ -242,6 +243,16 @@ void RegisterFaces(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     auto analyzer = vision::FaceAnalyzer::Create(*models);
     if (!analyzer.ok()) {
       *exit_code = Fail(analyzer.status());
+      return;
+    }
+    sources::SourceItem probe;
+    probe.file = *image;
+    if (engine::IsVideoItem(probe)) {
+      if (!draw->empty()) {
+        *exit_code = Fail(Status::InvalidArgument("--draw is for photos, not videos"));
+        return;
+      }
+      *exit_code = PrintVideoFaces(**analyzer, *image, options, engine::VideoOptions{}, *json);
       return;
     }
     auto decoded = engine::LoadImageFile(*image, options);

@@ -105,6 +105,15 @@ void RegisterServe(CLI::App& app, GlobalFlags& flags, int* exit_code) {
                   "liveness challenges the public self-check issues (comma list of turn-left, "
                   "turn-right, blink)")
       ->capture_default_str();
+  cmd->add_option("--selfcheck-per-hour", options->selfcheck_challenges_per_address_hour,
+                  "self-check challenges per client address (an IPv6 /64) per hour; 0: no cap")
+      ->capture_default_str();
+  cmd->add_option("--selfcheck-daily-cap", options->selfcheck_daily_cap_per_key,
+                  "self-check challenges per kiosk key per UTC day; 0: no cap")
+      ->capture_default_str();
+  cmd->add_option("--trusted-proxy", options->trusted_proxies,
+                  "a reverse proxy's address whose X-Forwarded-For is believed (repeatable); "
+                  "without one the header is ignored");
   cmd->add_option("--max-body-mb", *body_mb, "largest request body, in MiB")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli_common.h"
+#include "engine/video_ingest.h"
 
 namespace likeness::cli {
 
@@ -28,5 +29,10 @@ void RegisterPrivacy(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterTenant(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterSource(CLI::App& app, GlobalFlags& flags, int* exit_code);
 void RegisterCluster(CLI::App& app, GlobalFlags& flags, int* exit_code);
+
+// `faces` on a video (cmd_faces_video.cc): prints its tracks; returns the exit code.
+int PrintVideoFaces(vision::FaceAnalyzer& analyzer, const std::string& path,
+                    const engine::EngineOptions& options, const engine::VideoOptions& video,
+                    bool json);
 
 }  // namespace likeness::cli

@@ -51,7 +51,11 @@ struct SourceRecord {
   std::string retain_until;    // ISO date YYYY-MM-DD or empty (no limit set on the source)
   std::string created_at;      // ISO 8601 UTC, set by the catalog
   std::string tenant;          // the organisation that owns it; empty on create = kDefaultTenant
+  // What the organisation publishes about the source (shown to the public self-check); may be
+  // empty. At most kMaxPublicDescription characters.
+  std::string public_description;
 };
+inline constexpr size_t kMaxPublicDescription = 500;
 
 struct ImageRecord {
   int64_t id = 0;
@@ -64,6 +68,20 @@ struct ImageRecord {
   int height = 0;
   int64_t bytes = 0;
   std::string ingested_at;  // set by the catalog
+  // Set for a video (format "mp4", "mov", "mkv", "webm" or "avi"): its decoded length in seconds.
+  // Absent for a photo. A video is one image record: its content hash and provenance are the
+  // file's; its faces carry FaceRecord::video.
+  std::optional<double> duration_s;
+  bool is_video() const { return duration_s.has_value(); }
+};
+
+// Where in a video a face was seen (schema version 4). Tracks are numbered 1, 2, ... per video; the
+// faces of one track are one person as the tracker linked them (never two faces of one frame).
+struct VideoMoment {
+  double time_offset_s = 0;  // the sampled frame this face was taken from
+  int64_t track_id = 0;
+  double track_first_s = 0;  // the track's first and last detection
+  double track_last_s = 0;
 };
 
 struct FaceRecord {
@@ -72,9 +90,10 @@ struct FaceRecord {
   BoxF box;
   FivePoints points{};
   FaceQuality quality;
-  bool searchable = true;  // false when quality is below the floor
-  std::string model_id;    // manifest id of the embedding model
-  Embedding embedding;     // kEmbeddingDim floats, L2-normalised
+  bool searchable = true;            // false when quality is below the floor
+  std::string model_id;              // manifest id of the embedding model
+  Embedding embedding;               // kEmbeddingDim floats, L2-normalised
+  std::optional<VideoMoment> video;  // set for a face of a video
 };
 
 struct FaceWithProvenance {

@@ -12,12 +12,12 @@ namespace {
 constexpr std::array<std::string_view, kSourceColumnCount> kSourceNames = {
     "id",           "name",        "kind",           "location",
     "collector",    "legal_basis", "art9_condition", "jurisdiction",
-    "retain_until", "created_at",  "tenant"};
+    "retain_until", "created_at",  "tenant",         "public_description"};
 constexpr std::array<std::string_view, 8> kBatchNames = {
     "id", "source_id", "started_at", "finished_at", "images", "faces", "errors", "skipped"};
 constexpr std::array<std::string_view, kImageColumnCount> kImageNames = {
-    "id",     "source_id", "batch_id", "content_hash", "path",
-    "format", "width",     "height",   "bytes",        "ingested_at"};
+    "id",    "source_id", "batch_id", "content_hash", "path",      "format",
+    "width", "height",    "bytes",    "ingested_at",  "duration_s"};
 constexpr std::array<std::string_view, kFaceColumnCountWithoutEmbedding> kFaceNames = {
     "id",
     "image_id",
@@ -34,7 +34,11 @@ constexpr std::array<std::string_view, kFaceColumnCountWithoutEmbedding> kFaceNa
     "detector_score",
     "overall",
     "searchable",
-    "model_id"};
+    "model_id",
+    "time_offset_s",
+    "track_id",
+    "track_first_s",
+    "track_last_s"};
 constexpr int kPointFloats = 10;
 
 template <size_t N>
@@ -104,6 +108,7 @@ Result<SourceRecord> ReadSource(const sqlite::Statement& stmt, int first) {
   s.retain_until = stmt.ColumnText(c++);
   s.created_at = stmt.ColumnText(c++);
   s.tenant = stmt.ColumnText(c++);
+  s.public_description = stmt.ColumnText(c++);
   return s;
 }
 
@@ -134,6 +139,8 @@ ImageRecord ReadImage(const sqlite::Statement& stmt, int first) {
   im.height = static_cast<int>(stmt.ColumnInt64(c++));
   im.bytes = stmt.ColumnInt64(c++);
   im.ingested_at = stmt.ColumnText(c++);
+  if (!stmt.ColumnIsNull(c)) im.duration_s = stmt.ColumnDouble(c);
+  ++c;
   return im;
 }
 
@@ -178,6 +185,13 @@ Result<FaceRecord> ReadFace(const sqlite::Statement& stmt, int first, bool with_
   f.quality.overall = real();
   f.searchable = stmt.ColumnInt64(c++) != 0;
   f.model_id = stmt.ColumnText(c++);
+  if (!stmt.ColumnIsNull(c)) {
+    f.video = VideoMoment{.time_offset_s = stmt.ColumnDouble(c),
+                          .track_id = stmt.ColumnInt64(c + 1),
+                          .track_first_s = stmt.ColumnDouble(c + 2),
+                          .track_last_s = stmt.ColumnDouble(c + 3)};
+  }
+  c += 4;
   if (with_embedding) {
     f.embedding.resize(kEmbeddingDim);
     RETURN_IF_ERROR(ReadEmbedding(stmt, c, f.id, codec, f.embedding));
@@ -188,18 +202,20 @@ Result<FaceRecord> ReadFace(const sqlite::Statement& stmt, int first, bool with_
 
 std::string_view SourceInsertSql() {
   return "INSERT INTO sources (name, kind, location, collector, legal_basis, art9_condition, "
-         "jurisdiction, retain_until, created_at, tenant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+         "jurisdiction, retain_until, created_at, tenant, public_description) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 }
 
 std::string_view ImageInsertSql() {
   return "INSERT INTO images (source_id, batch_id, content_hash, path, format, width, height, "
-         "bytes, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+         "bytes, ingested_at, duration_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 }
 
 std::string_view FaceInsertSql() {
   return "INSERT INTO faces (image_id, x1, y1, x2, y2, points, face_px, sharpness, yaw, pitch, "
-         "roll, detector_score, overall, searchable, model_id, embedding, embedding_sealed) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+         "roll, detector_score, overall, searchable, model_id, embedding, embedding_sealed, "
+         "time_offset_s, track_id, track_first_s, track_last_s) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 }
 
 Status BindSource(sqlite::Statement& stmt, const SourceRecord& source,
@@ -213,7 +229,9 @@ Status BindSource(sqlite::Statement& stmt, const SourceRecord& source,
   RETURN_IF_ERROR(stmt.BindText(7, source.jurisdiction));
   RETURN_IF_ERROR(stmt.BindTextOrNull(8, source.retain_until));
   RETURN_IF_ERROR(stmt.BindText(9, created_at));
-  return stmt.BindText(10, source.tenant.empty() ? std::string(kDefaultTenant) : source.tenant);
+  RETURN_IF_ERROR(
+      stmt.BindText(10, source.tenant.empty() ? std::string(kDefaultTenant) : source.tenant));
+  return stmt.BindText(11, source.public_description);
 }
 
 Status BindImage(sqlite::Statement& stmt, const ImageRecord& image, std::string_view ingested_at) {
@@ -225,7 +243,8 @@ Status BindImage(sqlite::Statement& stmt, const ImageRecord& image, std::string_
   RETURN_IF_ERROR(stmt.BindInt64(6, image.width));
   RETURN_IF_ERROR(stmt.BindInt64(7, image.height));
   RETURN_IF_ERROR(stmt.BindInt64(8, image.bytes));
-  return stmt.BindText(9, ingested_at);
+  RETURN_IF_ERROR(stmt.BindText(9, ingested_at));
+  return image.duration_s ? stmt.BindDouble(10, *image.duration_s) : stmt.BindNull(10);
 }
 
 Status BindFace(sqlite::Statement& stmt, int64_t image_id, const FaceRecord& face,
@@ -247,11 +266,21 @@ Status BindFace(sqlite::Statement& stmt, int64_t image_id, const FaceRecord& fac
   RETURN_IF_ERROR(stmt.BindText(15, face.model_id));
   if (sealed == nullptr) {
     RETURN_IF_ERROR(stmt.BindBlob(16, EncodeFloatBlob(face.embedding)));
-    return stmt.BindNull(17);
+    RETURN_IF_ERROR(stmt.BindNull(17));
+  } else {
+    const std::vector<std::byte> zeros(face.embedding.size() * sizeof(float));
+    RETURN_IF_ERROR(stmt.BindBlob(16, zeros));
+    RETURN_IF_ERROR(
+        stmt.BindBlob(17, {reinterpret_cast<const std::byte*>(sealed->data()), sealed->size()}));
   }
-  const std::vector<std::byte> zeros(face.embedding.size() * sizeof(float));
-  RETURN_IF_ERROR(stmt.BindBlob(16, zeros));
-  return stmt.BindBlob(17, {reinterpret_cast<const std::byte*>(sealed->data()), sealed->size()});
+  if (!face.video) {
+    for (int i = 18; i <= 21; ++i) RETURN_IF_ERROR(stmt.BindNull(i));
+    return Status::Ok();
+  }
+  const VideoMoment& v = *face.video;
+  RETURN_IF_ERROR(stmt.BindDouble(18, v.time_offset_s));
+  RETURN_IF_ERROR(stmt.BindInt64(19, v.track_id));
+  return BindDoubles(stmt, 20, {v.track_first_s, v.track_last_s});
 }
 
 }  // namespace likeness::catalog

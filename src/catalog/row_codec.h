@@ -21,9 +21,9 @@ std::string ImageColumns(std::string_view alias = {});
 // sealed), embedding_sealed (NULL when plaintext) and the source id of the face's image.
 std::string FaceColumns(std::string_view alias, bool with_embedding);
 
-inline constexpr int kSourceColumnCount = 11;
-inline constexpr int kImageColumnCount = 10;
-inline constexpr int kFaceColumnCountWithoutEmbedding = 16;
+inline constexpr int kSourceColumnCount = 12;
+inline constexpr int kImageColumnCount = 11;
+inline constexpr int kFaceColumnCountWithoutEmbedding = 20;
 
 // Read the record whose first column is `first`. Corruption for stored values that cannot be
 // decoded.

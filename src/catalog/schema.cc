@@ -141,10 +141,28 @@ CREATE INDEX source_shares_tenant ON source_shares (tenant);
 // Existing rows stay plaintext until the catalog is next opened with a codec, which seals them.
 constexpr std::string_view kV3 = "ALTER TABLE faces ADD COLUMN embedding_sealed BLOB;";
 
+// Version 4: what the organisation publishes about a source, for the public self-check (issue 11).
+constexpr std::string_view kV4 =
+    "ALTER TABLE sources ADD COLUMN public_description TEXT NOT NULL DEFAULT '';";
+
+// Version 5: recorded video as a source (issue 15). A video is one images row (its duration in
+// images.duration_s, NULL for photos); each of its faces records the sampled frame's time and the
+// track it belongs to, with the track's first and last time (all NULL for faces of photos).
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE images ADD COLUMN duration_s REAL CHECK (duration_s IS NULL OR duration_s >= 0);
+ALTER TABLE faces ADD COLUMN time_offset_s REAL CHECK (time_offset_s IS NULL OR time_offset_s >= 0);
+ALTER TABLE faces ADD COLUMN track_id INTEGER CHECK (track_id IS NULL OR track_id > 0);
+ALTER TABLE faces ADD COLUMN track_first_s REAL;
+ALTER TABLE faces ADD COLUMN track_last_s REAL;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "sources, batches, images, faces, ingest_errors, meta", kV1},
     {2, "tenants: sources.tenant, tenants, source_shares", kV2},
     {3, "faces.embedding_sealed (embeddings encrypted at rest)", kV3},
+    {4, "sources.public_description (what the public self-check shows)", kV4},
+    {5, "video: images.duration_s, faces.time_offset_s, track_id, track_first_s, track_last_s",
+     kV5},
 };
 
 }  // namespace

@@ -69,6 +69,16 @@ Status ValidateFace(const FaceRecord& face) {
   for (const Point2& p : face.points) finite = finite && AllFinite({p.x, p.y});
   if (!finite)
     return Status::InvalidArgument("face box, points or quality hold a non-finite value");
+  if (face.video) {
+    const VideoMoment& v = *face.video;
+    if (!std::isfinite(v.time_offset_s) || !std::isfinite(v.track_first_s) ||
+        !std::isfinite(v.track_last_s) || v.time_offset_s < 0 || v.track_id <= 0 ||
+        v.track_first_s > v.time_offset_s || v.time_offset_s > v.track_last_s) {
+      return Status::InvalidArgument(
+          "video face: time_offset_s must lie in [track_first_s, track_last_s], >= 0, and "
+          "track_id > 0");
+    }
+  }
   return Status::Ok();
 }
 
@@ -76,6 +86,9 @@ Status ValidateImage(const ImageRecord& image) {
   if (image.content_hash.empty()) return Status::InvalidArgument("image has no content hash");
   if (image.width < 0 || image.height < 0 || image.bytes < 0) {
     return Status::InvalidArgument("image '" + image.path + "' has a negative size");
+  }
+  if (image.duration_s && !(std::isfinite(*image.duration_s) && *image.duration_s >= 0)) {
+    return Status::InvalidArgument("video '" + image.path + "' has an invalid duration");
   }
   return Status::Ok();
 }

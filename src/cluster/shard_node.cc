@@ -136,7 +136,7 @@ class ShardReplica {
     ASSIGN_OR_RETURN(catalog::FaceRecord face, engine_.catalog().GetFace(local_face_id, false));
     ASSIGN_OR_RETURN(catalog::ImageRecord image, engine_.catalog().GetImage(face.image_id));
     ASSIGN_OR_RETURN(imageio::DecodedImage decoded,
-                     engine::LoadStoredImage(image, engine_.options()));
+                     engine::LoadStoredFaceImage(image, face, engine_.options()));
     return engine::FaceCropJpeg(decoded, face.box);
   }
 

@@ -40,6 +40,10 @@ Result<SourceDeclaration> ValidateDeclaration(SourceDeclaration d) {
     auto date = privacy::ParseDate(d.retain_until);
     if (!date.ok()) return date.status();
   }
+  if (d.public_description.size() > catalog::kMaxPublicDescription) {
+    return Status::InvalidArgument("a public description is at most " +
+                                   std::to_string(catalog::kMaxPublicDescription) + " characters");
+  }
   return d;
 }
 
@@ -72,6 +76,7 @@ Result<catalog::SourceRecord> DeclareSource(catalog::Catalog& catalog, SourceDec
   record.jurisdiction = d.jurisdiction;
   record.retain_until = d.retain_until;
   record.tenant = d.tenant;
+  record.public_description = d.public_description;
   return catalog.CreateSource(record);
 }
 
@@ -249,12 +254,52 @@ Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source
     }
   };
 
+  // A video: analysed and committed on its own (its faces are many, from one decode), its running
+  // totals folded into the shared progress as it goes.
+  VideoOptions video_options = options.video;
+  video_options.cancel = options.cancel;
+  auto ingest_video = [&](vision::FaceAnalyzer& analyzer, sources::SourceItem& item) {
+    VideoProgress last;
+    {
+      std::lock_guard lock(state.mu);
+      ++state.progress.videos;
+    }
+    auto fold = [&](const VideoProgress& now) {
+      std::lock_guard lock(state.mu);
+      auto& p = state.progress;
+      p.video_frames += now.frames - last.frames;
+      p.video_seconds += now.position_s - last.position_s;
+      p.video_wall_seconds += now.wall_s - last.wall_s;
+      p.video_pending_seconds += std::max(0.0, now.duration_s - now.position_s) -
+                                 std::max(0.0, last.duration_s - last.position_s);
+      p.video_faces += now.faces - last.faces;
+      p.video_tracks += now.tracks - last.tracks;
+      last = now;
+    };
+    int64_t faces = 0;
+    bool skipped = false;
+    Status st = CheckRowRetention(source, item.retain_until);
+    if (st.ok()) {
+      st = IngestVideoItem(engine, analyzer, source, batch_id, analyze, video_options, item, fold,
+                           &faces, &skipped);
+    }
+    VideoProgress done = last;  // nothing of this video is pending any more
+    done.duration_s = done.position_s;
+    fold(done);
+    item.bytes = {};
+    finish(item.location, st, skipped, faces);
+  };
+
   auto worker = [&](vision::FaceAnalyzer* analyzer) {
     while (!(options.cancel && options.cancel->load())) {
       sources::SourceItem item;
       {
         std::lock_guard lock(items_mu);
         if (!items.Next(&item)) break;
+      }
+      if (IsVideoItem(item)) {
+        ingest_video(*analyzer, item);
+        continue;
       }
       auto image = std::make_unique<PreparedImage>();
       bool skipped = false;

@@ -16,6 +16,7 @@
 
 #include "catalog/catalog.h"
 #include "engine/engine.h"
+#include "engine/video_ingest.h"
 #include "sources/item_source.h"
 
 namespace likeness::engine {
@@ -30,6 +31,9 @@ struct SourceDeclaration {
   catalog::SourceKind kind = catalog::SourceKind::kFolder;
   std::string location;
   std::string tenant;  // the owning organisation; empty = catalog::kDefaultTenant
+  // What the organisation publishes about the source (the public self-check shows it); optional,
+  // at most catalog::kMaxPublicDescription characters.
+  std::string public_description;
 };
 
 // Checks a declaration without a catalog: name, GDPR Art. 6(1) basis and Art. 9(2) condition
@@ -49,6 +53,16 @@ struct IngestProgress {
   int64_t done = 0;   // items processed (stored, skipped or failed)
   int64_t images = 0, faces = 0, skipped = 0, errors = 0;
   double seconds = 0;
+  // Videos (each counts as one image when stored): totals over every video analysed so far, the
+  // ones in progress included. Real-time factor = video_seconds / video_wall_seconds; ETA of the
+  // videos in progress = video_pending_seconds / real-time factor.
+  int64_t videos = 0;                // videos started
+  int64_t video_frames = 0;          // frames decoded
+  double video_seconds = 0;          // video time decoded
+  double video_wall_seconds = 0;     // wall time spent on videos (summed over workers)
+  double video_pending_seconds = 0;  // declared duration not yet decoded, videos in progress
+  int64_t video_faces = 0;           // detections on sampled frames
+  int64_t video_tracks = 0;
 };
 
 struct IngestOptions {
@@ -61,6 +75,8 @@ struct IngestOptions {
   // embeds its own image's faces (in passes of engine.options().analyze.embed_batch) and commits
   // it. Results are the same either way (within float rounding).
   int embed_batch = 0;
+  // Video files (sampling, limits, tracker, best K per track).
+  VideoOptions video;
   // Called from a worker after each item with its location (a file path, "ARCHIVE!/entry" or a
   // manifest row's location) and an error (if any); may be empty.
   std::function<void(const std::string& location, const Status&)> on_file;

@@ -48,6 +48,13 @@ Result<nlohmann::json> SubjectAccess(Governance& gov, std::span<const float> emb
          {"jurisdiction", r.source.jurisdiction},
          {"retain_until", retention.empty() ? nlohmann::json() : nlohmann::json(retention)},
          {"search_hits", hits}});
+    if (r.face.video) {  // held in a video: the moment and the track's span (issue 15)
+      found.back()["media"] = "video";
+      found.back()["time_offset_s"] = r.face.video->time_offset_s;
+      found.back()["track_id"] = r.face.video->track_id;
+      found.back()["track_first_s"] = r.face.video->track_first_s;
+      found.back()["track_last_s"] = r.face.video->track_last_s;
+    }
   }
   nlohmann::json report = {
       {"held", !found.empty()},

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/hash.h"
+#include "governance/video_tracks.h"
 #include "openset/people_store.h"
 #include "privacy/legal.h"
 #include "privacy/utc_time.h"
@@ -67,7 +68,8 @@ Result<ErasurePlan> PlanErasure(Governance& gov, const ErasureRequest& request) 
     case EraseKind::kFace: {
       ASSIGN_OR_RETURN(int64_t id, ParseId(request.value, "face"));
       ASSIGN_OR_RETURN(auto face, cat.GetFace(id, false));
-      plan.face_ids = {face.id};
+      // A face of a video takes its whole track with it (video_tracks.h).
+      ASSIGN_OR_RETURN(plan.face_ids, WithWholeTracks(cat, {face.id}));
       break;
     }
     case EraseKind::kImage: {
@@ -113,6 +115,7 @@ Result<ErasurePlan> PlanErasure(Governance& gov, const ErasureRequest& request) 
         ASSIGN_OR_RETURN(auto people, openset::PeopleStore::Open(gov.data_dir()));
         ASSIGN_OR_RETURN(plan.face_ids, people->FacesOf(person));
       }
+      ASSIGN_OR_RETURN(plan.face_ids, WithWholeTracks(cat, std::move(plan.face_ids)));
       // Images left with no face once these go are erased too (their rows and stored copies).
       ASSIGN_OR_RETURN(auto images, store.ImagesOfFaces(plan.face_ids));
       std::set<int64_t> erased(plan.face_ids.begin(), plan.face_ids.end());

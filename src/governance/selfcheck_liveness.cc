@@ -6,6 +6,7 @@
 
 #include "common/hash.h"
 #include "engine/search.h"
+#include "governance/still_sequence.h"
 #include "imageio/decode.h"
 
 namespace likeness::governance {
@@ -46,16 +47,43 @@ float Median(std::vector<float> v) {
   return v[v.size() / 2];
 }
 
-// The largest yaw change toward `sign` from a frontal frame to any later frame.
-float BestSweep(const std::vector<FrameMeasure>& frames, float sign, float max_start) {
+// The largest yaw change toward `sign` from a frontal frame to any later frame. Hardened, a pair
+// whose later face is a global 2D warp of the earlier one (a perspective "turn" of one still)
+// does not count.
+float BestSweep(const std::vector<FrameMeasure>& frames, float sign, const LivenessThresholds& t) {
   float best = 0;
   for (size_t i = 0; i < frames.size(); ++i) {
-    if (std::fabs(frames[i].yaw_deg) > max_start) continue;
+    if (std::fabs(frames[i].yaw_deg) > t.max_start_yaw_deg) continue;
     for (size_t j = i + 1; j < frames.size(); ++j) {
-      best = std::max(best, sign * (frames[j].yaw_deg - frames[i].yaw_deg));
+      const float sweep = sign * (frames[j].yaw_deg - frames[i].yaw_deg);
+      if (sweep <= best) continue;
+      if (t.hardened && sweep >= t.min_yaw_sweep_deg &&
+          MatchAsWarp(frames[i].patch, frames[j].patch).best() >= t.warp_corr) {
+        continue;
+      }
+      best = sweep;
     }
   }
   return best;
+}
+
+// Hardened checks over frames that each show one face: "" when they pass, else why not.
+std::string StillReason(const std::vector<FrameMeasure>& frames, const LivenessThresholds& t,
+                        float* lowest_warp_corr) {
+  std::vector<BoxF> boxes;
+  for (const auto& f : frames) boxes.push_back(f.box);
+  if (!ContinuousTrack(boxes)) return "the face jumps between frames (not one continuous track)";
+  float lowest = 1.0f;
+  for (size_t i = 1; i < frames.size(); ++i) {
+    const WarpMatch m = MatchAsWarp(frames[0].patch, frames[i].patch);
+    if (m.mirrored >= t.warp_corr && m.mirrored > m.direct + t.mirror_margin) {
+      return "frame " + std::to_string(i + 1) + " is a mirror image of the first";
+    }
+    lowest = std::min(lowest, m.best());
+  }
+  *lowest_warp_corr = lowest;
+  if (lowest >= t.warp_corr) return "every frame is one still photo moved about";
+  return "";
 }
 
 bool Blinked(const std::vector<FrameMeasure>& frames, const LivenessThresholds& t) {
@@ -94,6 +122,10 @@ ChallengeVerdict DecideChallenge(const std::vector<FrameMeasure>& frames, Challe
                          std::to_string(frames[i].faces) + " faces; exactly one is needed");
     }
   }
+  if (t.hardened) {
+    const std::string still = StillReason(frames, t, &v.max_warp_corr);
+    if (!still.empty()) return Fail(v, still);
+  }
   v.min_same_face = 1.0f;
   for (const auto& f : frames) {
     v.min_same_face = std::min(v.min_same_face, engine::Cosine(frames[0].embedding, f.embedding));
@@ -108,7 +140,7 @@ ChallengeVerdict DecideChallenge(const std::vector<FrameMeasure>& frames, Challe
   } else {
     const float sign =
         challenge == ChallengeKind::kTurnLeft ? t.left_turn_yaw_sign : -t.left_turn_yaw_sign;
-    v.yaw_sweep_deg = BestSweep(frames, sign, t.max_start_yaw_deg);
+    v.yaw_sweep_deg = BestSweep(frames, sign, t);
     if (v.yaw_sweep_deg < t.min_yaw_sweep_deg) {
       return Fail(v, "the head did not turn as challenged (from facing the camera)");
     }
@@ -131,6 +163,8 @@ Result<FrameMeasure> MeasureFrame(const engine::Engine& engine, vision::FaceAnal
   if (faces.size() != 1) return m;
   const auto& face = faces[0];
   m.embedding = face.embedding;
+  m.box = face.box;
+  m.patch = FacePatchOf(analyzer.Align(img.bgr, face.points));
   ASSIGN_OR_RETURN(vision::HeadPose pose, models.Pose(img.bgr, face.box));
   m.yaw_deg = pose.yaw_deg;
   ASSIGN_OR_RETURN(vision::EyeState eyes, models.Eyes(img.bgr, face.landmarks));

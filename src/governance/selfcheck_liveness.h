@@ -12,11 +12,18 @@
 //    min_yaw_sweep_deg further in the challenged direction (pose model, fr_pose);
 //  - blink: an open frame (eye-open probability >= eye_open) is followed by a closed one
 //    (<= eye_closed) and then an open one again (fr_eye).
+// Hardened (LivenessThresholds::hardened, the default; issue 11, governance/still_sequence.h):
+//  - the face boxes form one continuous track (no jumps between frames);
+//  - not every frame is a global 2D warp (shift, scale, rotation, perspective, mirror) of the
+//    first, outside the eye band: a still photo moved about, or with its eyes painted shut;
+//  - no frame is a mirror image of the first (a mirrored still flips the pose model's yaw);
+//  - turn: the frames that make the sweep are not a warp of each other (a perspective "turn").
 // The thresholds were measured on the dev set and demo photos: docs/PRIVACY.md, "Self-check
 // liveness thresholds".
 #pragma once
 
 #include <cstdint>
+#include <opencv2/core.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +54,13 @@ struct LivenessThresholds {
   // fr_pose's yaw is positive when the face turns toward the image's left, i.e. the subject's
   // right (measured, docs/PRIVACY.md); a turn to the subject's left lowers it.
   float left_turn_yaw_sign = -1.0f;
+  // The still-photo checks above. Off only to measure what they cost (bench/selfcheck_frr).
+  bool hardened = true;
+  // MatchAsWarp correlation at or above which one face patch counts as a warp of another
+  // (measured: docs/PRIVACY.md, "Public self-check: threat model").
+  float warp_corr = 0.99f;
+  // A frame counts as mirrored when its mirror image matches by at least this much more.
+  float mirror_margin = 0.02f;
 };
 
 // What the verifier needs from one frame (MeasureFrame fills it with the models).
@@ -57,6 +71,8 @@ struct FrameMeasure {
   float yaw_deg = 0;   // fr_pose
   float eye_open = 0;  // fr_eye, mean of both eyes
   float live = 0;      // fr_liveness
+  BoxF box;            // the face's box, in the frame's pixels
+  cv::Mat patch;       // FacePatchOf the aligned face (governance/still_sequence.h)
 };
 
 struct ChallengeVerdict {
@@ -65,6 +81,7 @@ struct ChallengeVerdict {
   float yaw_sweep_deg = 0;  // largest sweep toward the challenged side from a frontal frame
   float min_same_face = 0;  // lowest cosine to the first frame
   float live_score = 0;     // median passive liveness
+  float max_warp_corr = 0;  // hardened: the lowest frame-to-first warp correlation (1 = a still)
   Embedding embedding;      // the first frame's face (for the report), when live
 };
 

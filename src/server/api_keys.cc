@@ -27,7 +27,12 @@ CREATE TABLE IF NOT EXISTS api_keys(
   revoked_at TEXT);
 )sql";
 
-constexpr std::string_view kColumns = "id, name, role, tenant, created_at, revoked_at";
+// Attended kiosk keys (issue 11): the hash of the terminal's device secret; NULL for other keys.
+constexpr const char* kAddDeviceColumn = "ALTER TABLE api_keys ADD COLUMN device_hash TEXT";
+constexpr std::string_view kDevicePrefix = "lkd_";
+
+constexpr std::string_view kColumns =
+    "id, name, role, tenant, created_at, revoked_at, device_hash IS NOT NULL";
 
 Result<ApiKeyInfo> RowToInfo(const privacy::SqliteStatement& st) {
   ApiKeyInfo info;
@@ -40,6 +45,7 @@ Result<ApiKeyInfo> RowToInfo(const privacy::SqliteStatement& st) {
   info.tenant = st.ColumnText(3);
   info.created_at = st.ColumnText(4);
   info.revoked_at = st.ColumnIsNull(5) ? "" : st.ColumnText(5);
+  info.attended = st.ColumnInt64(6) != 0;
   return info;
 }
 
@@ -88,6 +94,12 @@ Result<std::unique_ptr<ApiKeyStore>> ApiKeyStore::Open(const fs::path& data_dir)
   ASSIGN_OR_RETURN(auto db, privacy::SqliteDb::Open(data_dir / "api_keys.db"));
   RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
   RETURN_IF_ERROR(db->Exec(kSchema));
+  {
+    ASSIGN_OR_RETURN(auto cols, db->Prepare("SELECT 1 FROM pragma_table_info('api_keys') WHERE "
+                                            "name = 'device_hash'"));
+    ASSIGN_OR_RETURN(bool has_device, cols.Step());
+    if (!has_device) RETURN_IF_ERROR(db->Exec(kAddDeviceColumn));
+  }
   return std::unique_ptr<ApiKeyStore>(new ApiKeyStore(std::move(db), std::move(key)));
 }
 
@@ -100,7 +112,11 @@ std::string ApiKeyStore::HashKey(std::string_view key) const {
   return std::string(hex);
 }
 
-Result<NewApiKey> ApiKeyStore::Create(std::string_view name, Role role, std::string_view tenant) {
+Result<NewApiKey> ApiKeyStore::Create(std::string_view name, Role role, std::string_view tenant,
+                                      bool attended) {
+  if (attended && role != Role::kSelfCheck) {
+    return Status::InvalidArgument("only a selfcheck (kiosk) key can be attended");
+  }
   if (!IsValidKeyName(name)) {
     return Status::InvalidArgument("a key name is 1-64 characters of A-Z a-z 0-9 . _ @ -");
   }
@@ -121,6 +137,15 @@ Result<NewApiKey> ApiKeyStore::Create(std::string_view name, Role role, std::str
   made.info.role = role;
   made.info.tenant = tenant_name;
   made.info.created_at = privacy::FormatUtc(std::chrono::system_clock::now());
+  made.info.attended = attended;
+  if (attended) {
+    randombytes_buf(random, sizeof random);
+    sodium_bin2base64(b64, sizeof b64, random, sizeof random,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(random, sizeof random);
+    made.device_secret = std::string(kDevicePrefix) + b64;
+    sodium_memzero(b64, sizeof b64);
+  }
 
   std::lock_guard lock(mu_);
   {
@@ -133,13 +158,14 @@ Result<NewApiKey> ApiKeyStore::Create(std::string_view name, Role role, std::str
     }
   }
   ASSIGN_OR_RETURN(auto insert,
-                   db_->Prepare("INSERT INTO api_keys(name, role, tenant, key_hash, created_at) "
-                                "VALUES(?, ?, ?, ?, ?)"));
+                   db_->Prepare("INSERT INTO api_keys(name, role, tenant, key_hash, created_at, "
+                                "device_hash) VALUES(?, ?, ?, ?, ?, NULLIF(?, ''))"));
   RETURN_IF_ERROR(insert.BindText(1, made.info.name));
   RETURN_IF_ERROR(insert.BindText(2, RoleName(role)));
   RETURN_IF_ERROR(insert.BindText(3, made.info.tenant));
   RETURN_IF_ERROR(insert.BindText(4, HashKey(made.key)));
   RETURN_IF_ERROR(insert.BindText(5, made.info.created_at));
+  RETURN_IF_ERROR(insert.BindText(6, attended ? HashKey(made.device_secret) : std::string()));
   RETURN_IF_ERROR(insert.Run());
   made.info.id = sqlite3_last_insert_rowid(db_->handle());
   return made;
@@ -192,6 +218,26 @@ Result<ApiKeyInfo> ApiKeyStore::Authenticate(std::string_view presented) {
   ASSIGN_OR_RETURN(bool found, st.Step());
   if (!found) return refused;
   return RowToInfo(st);
+}
+
+Status ApiKeyStore::CheckDevice(const ApiKeyInfo& info, std::string_view presented) {
+  if (!info.attended) return Status::Ok();
+  const Status refused =
+      Status::PermissionDenied("this kiosk key works only on its registered terminal");
+  if (presented.empty() || !presented.starts_with(kDevicePrefix) || presented.size() > 128) {
+    return refused;
+  }
+  const std::string hash = HashKey(presented);
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT device_hash FROM api_keys WHERE id = ?"));
+  RETURN_IF_ERROR(st.BindInt64(1, info.id));
+  ASSIGN_OR_RETURN(bool found, st.Step());
+  if (!found || st.ColumnIsNull(0)) return refused;
+  const std::string stored = st.ColumnText(0);
+  if (stored.size() != hash.size() || sodium_memcmp(stored.data(), hash.data(), hash.size()) != 0) {
+    return refused;
+  }
+  return Status::Ok();
 }
 
 Result<bool> ApiKeyStore::HasActiveKeyWithRole(Role role) {

@@ -45,11 +45,15 @@ struct ApiKeyInfo {
   std::string tenant;
   std::string created_at;  // UTC
   std::string revoked_at;  // empty while active
+  // An attended kiosk key (role selfcheck only): usable only together with the device secret of
+  // the operator's own terminal (CheckDevice), and then its self-check shows the full report.
+  bool attended = false;
 };
 
 struct NewApiKey {
   ApiKeyInfo info;
-  std::string key;  // the secret, to show once
+  std::string key;            // the secret, to show once
+  std::string device_secret;  // attended kiosk keys: the terminal's secret, to show once
 };
 
 class ApiKeyStore {
@@ -64,7 +68,13 @@ class ApiKeyStore {
   // Creates a key. Names and tenants are 1-64 characters of [A-Za-z0-9._@-]; an empty tenant is
   // kDefaultTenant. Errors: InvalidArgument (name, tenant), AlreadyExists (name ever used),
   // IOError.
-  Result<NewApiKey> Create(std::string_view name, Role role, std::string_view tenant);
+  // `attended` (role selfcheck only, else InvalidArgument) also makes a device secret, stored
+  // hashed like the key.
+  Result<NewApiKey> Create(std::string_view name, Role role, std::string_view tenant,
+                           bool attended = false);
+  // OK when `info` is not attended, or `presented` is its device secret; PermissionDenied
+  // otherwise (missing or wrong secret: one message).
+  Status CheckDevice(const ApiKeyInfo& info, std::string_view presented);
   // Every key, active and revoked, by id.
   Result<std::vector<ApiKeyInfo>> List();
   // Revokes the key with this name. Errors: NotFound, FailedPrecondition (already revoked).

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "server/client_address.h"
+
 namespace likeness::server {
 namespace {
 
@@ -50,7 +52,8 @@ std::optional<Reply> Gate::Limit(const std::string& bucket, const BucketSpec& sp
 }
 
 std::optional<Reply> Gate::Admit(const Route& route, const httplib::Request& request) {
-  const std::string& addr = request.remote_addr;
+  // An IPv6 /64 is one address; X-Forwarded-For counts only from a trusted proxy.
+  const std::string addr = ClientBucket(request, options_.trusted_proxies);
   if (auto refused = Limit("addr:" + addr, options_.per_address, "address")) return refused;
   if (route.access == Access::kPublic) return std::nullopt;
 
@@ -88,6 +91,12 @@ std::variant<ApiKeyInfo, Reply> Gate::Identify(const Route& route,
       return Unauthenticated("the API key is not valid (unknown or revoked)");
     }
     return Reply::FromStatus(key.status());
+  }
+  // An attended kiosk key works only from the terminal holding its device secret.
+  if (Status device = keys_.CheckDevice(*key, request.get_header_value("X-Likeness-Device"));
+      !device.ok()) {
+    if (device.code() == StatusCode::kPermissionDenied) return Unauthenticated(device.message());
+    return Reply::FromStatus(device);
   }
   if (!route.roles.Contains(key->role)) {
     return Reply::Error(403, "permission_denied",

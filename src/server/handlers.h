@@ -30,6 +30,7 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call);
 // handlers_media.cc
 Result<Reply> HandleGetImage(Services& s, const Call& call);
 Result<Reply> HandleGetFaceCrop(Services& s, const Call& call);
+Result<Reply> HandleGetVideo(Services& s, const Call& call);
 
 // handlers_privacy.cc
 Result<Reply> HandleSubjectAccess(Services& s, const Call& call);
@@ -55,6 +56,9 @@ Result<Reply> HandleSelfCheckChallenge(Services& s, const Call& call);
 Result<Reply> HandleSelfCheckSubmit(Services& s, const Call& call);
 Result<Reply> HandleSelfCheckRequest(Services& s, const Call& call);
 Result<Reply> HandleSelfCheckPage(Services& s, const Call& call);
+// handlers_selfcheck_officer.cc
+Result<Reply> HandleListSelfCheckRequests(Services& s, const Call& call);
+Result<Reply> HandleReleaseSelfCheckReport(Services& s, const Call& call);
 
 // handlers_web.cc
 Result<Reply> HandleWebIndex(Services& s, const Call& call);

@@ -29,6 +29,8 @@ Result<Reply> HandleCreateSource(Services& s, const Call& call) {
   ASSIGN_OR_RETURN(d.retain_until, JsonText(body, "retain_until", false, 10));
   ASSIGN_OR_RETURN(d.collector, JsonText(body, "collector", false, 200));
   if (d.collector.empty()) d.collector = call.caller->name;
+  ASSIGN_OR_RETURN(d.public_description,
+                   JsonText(body, "public_description", false, catalog::kMaxPublicDescription));
   d.kind = catalog::SourceKind::kUpload;
   d.location = "upload";
   ASSIGN_OR_RETURN(TenantScope scope, ScopeOf(s, call));

@@ -28,6 +28,7 @@ const httplib::Headers kSecurityHeaders = {
     {"Referrer-Policy", "no-referrer"},
     {"Content-Security-Policy",
      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+     "media-src blob:; "
      "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"},
 };
 

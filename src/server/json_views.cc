@@ -1,8 +1,18 @@
 #include "server/json_views.h"
 
+#include <cstdio>
 #include <string>
 
 namespace likeness::server {
+
+namespace {
+// Seconds with millisecond precision, for a URL.
+std::string FormatSeconds(double s) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", s);
+  return text;
+}
+}  // namespace
 
 nlohmann::json BoxJson(const BoxF& b) {
   return {{"x", b.x1}, {"y", b.y1}, {"width", b.width()}, {"height", b.height()}};
@@ -28,10 +38,30 @@ nlohmann::json SourceJson(const catalog::SourceRecord& s) {
           {"jurisdiction", s.jurisdiction},
           {"retain_until", s.retain_until},
           {"created_at", s.created_at},
-          {"tenant", s.tenant}};
+          {"tenant", s.tenant},
+          {"public_description", s.public_description}};
 }
 
-nlohmann::json MatchJson(const engine::Match& m) {
+void AddVideoFields(const catalog::FaceWithProvenance& f, nlohmann::json& j) {
+  j["media"] = f.image.is_video() ? "video" : "photo";
+  if (!f.image.is_video()) return;
+  j["image_format"] = f.image.format;
+  j["duration_s"] = *f.image.duration_s;
+  j["video_url"] = "/api/v1/videos/" + std::to_string(f.image.id);
+  if (!f.face.video) return;
+  const catalog::VideoMoment& v = *f.face.video;
+  j["time_offset_s"] = v.time_offset_s;
+  j["track_id"] = v.track_id;
+  j["track_first_s"] = v.track_first_s;
+  j["track_last_s"] = v.track_last_s;
+  // The frame the face was found on.
+  j["image_url"] =
+      "/api/v1/images/" + std::to_string(f.image.id) + "?t=" + FormatSeconds(v.time_offset_s);
+}
+
+namespace {
+// The fields every match has (a video face adds its own, below).
+nlohmann::json PhotoMatchJson(const engine::Match& m) {
   const auto& f = m.face;
   return {{"face_id", f.face.id},
           {"score", m.score},
@@ -51,6 +81,13 @@ nlohmann::json MatchJson(const engine::Match& m) {
           {"retain_until", f.source.retain_until},
           {"crop_url", "/api/v1/faces/" + std::to_string(f.face.id) + "/crop"},
           {"image_url", "/api/v1/images/" + std::to_string(f.image.id)}};
+}
+}  // namespace
+
+nlohmann::json MatchJson(const engine::Match& m) {
+  nlohmann::json j = PhotoMatchJson(m);
+  AddVideoFields(m.face, j);
+  return j;
 }
 
 nlohmann::json SearchJson(const engine::SearchResponse& r) {

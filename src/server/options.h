@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/rate_limit.h"
 
@@ -43,11 +44,20 @@ struct ServerOptions {
   BucketSpec auth_failures_per_address{1, 10};
   BucketSpec selfcheck_per_key{2, 10};
   BucketSpec selfcheck_per_address{0.2, 3};
+  // Hard caps on self-check challenges (each check needs one): per client address (an IPv6 /64)
+  // per hour, and per kiosk key per UTC day. 0 disables a cap.
+  int64_t selfcheck_challenges_per_address_hour = 20;
+  int64_t selfcheck_daily_cap_per_key = 2000;
+  // Self-check frames whose header claims more pixels than this are refused before decoding.
+  int64_t selfcheck_max_frame_pixels = 1'000'000;
+  // Peers whose X-Forwarded-For is believed (exact addresses, e.g. the TLS proxy's). Empty: the
+  // header is ignored and the connection's peer is the client (server/client_address.h).
+  std::vector<std::string> trusted_proxies;
 
   // The public self-check: which liveness challenges it issues (a comma list of turn-left,
   // turn-right, blink) and how long a challenge or a receipt stays valid.
   std::string selfcheck_challenges = "turn-left,turn-right,blink";
-  std::chrono::seconds selfcheck_challenge_ttl{120};
+  std::chrono::seconds selfcheck_challenge_ttl{60};
 
   // Where operational messages go (one line each, no trailing newline). Default: stderr.
   std::function<void(std::string_view)> log;

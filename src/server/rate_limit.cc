@@ -59,4 +59,24 @@ void RateLimiter::PruneLocked(std::chrono::steady_clock::time_point now) {
   }
 }
 
+WindowCounter::WindowCounter(Clock clock)
+    : clock_(clock ? std::move(clock) : [] { return std::chrono::system_clock::now(); }) {}
+
+std::optional<double> WindowCounter::Take(const std::string& key, int64_t limit,
+                                          std::chrono::seconds window) {
+  if (limit <= 0 || window.count() <= 0) return std::nullopt;
+  const auto since_epoch =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_().time_since_epoch()).count();
+  const int64_t index = since_epoch / window.count();
+  std::lock_guard lock(mu_);
+  if (counts_.size() >= kPruneAbove) {
+    std::erase_if(counts_, [index](const auto& kv) { return kv.second.window_index != index; });
+  }
+  Count& c = counts_[key];
+  if (c.window_index != index) c = {index, 0};
+  if (c.n >= limit) return static_cast<double>((index + 1) * window.count() - since_epoch);
+  ++c.n;
+  return std::nullopt;
+}
+
 }  // namespace likeness::server

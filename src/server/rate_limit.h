@@ -49,4 +49,29 @@ class RateLimiter {
   std::unordered_map<std::string, Bucket> buckets_;  // guarded by mu_
 };
 
+// Fixed-window counters keyed by a string: at most `limit` events per key per window (an hour, a
+// day), windows aligned to the clock's epoch. Used for the self-check's hard caps (challenges per
+// address per hour, checks per kiosk key per day), where a token bucket's refill would let a
+// patient caller exceed the stated number. Entries of past windows are dropped as new ones come.
+//
+// Thread safety: all methods may be called concurrently (one mutex).
+class WindowCounter {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+  explicit WindowCounter(Clock clock = {});
+
+  // Counts one event for `key` unless `limit` were already counted in the current `window`;
+  // returns nullopt when counted, otherwise the seconds until the window ends. limit <= 0: no cap.
+  std::optional<double> Take(const std::string& key, int64_t limit, std::chrono::seconds window);
+
+ private:
+  Clock clock_;
+  std::mutex mu_;
+  struct Count {
+    int64_t window_index = 0;
+    int64_t n = 0;
+  };
+  std::unordered_map<std::string, Count> counts_;  // guarded by mu_
+};
+
 }  // namespace likeness::server

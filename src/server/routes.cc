@@ -42,6 +42,8 @@ Router BuildRouter() {
   // Stored images and face crops.
   add("GET", "/api/v1/images/{id}", kRoles, see_faces, HandleGetImage);
   add("GET", "/api/v1/faces/{id}/crop", kRoles, see_faces, HandleGetFaceCrop);
+  // A stored video for playback: the same roles as its frames (/images/{id}?t=SECONDS).
+  add("GET", "/api/v1/videos/{id}", kRoles, see_faces, HandleGetVideo);
 
   // Privacy officer: subject access, opt-out, erasure (preview, then execute with a receipt).
   const RoleSet privacy = {kAdmin, kPrivacy};
@@ -69,6 +71,10 @@ Router BuildRouter() {
   add("POST", "/api/v1/selfcheck/submit", kRoles, selfcheck, HandleSelfCheckSubmit);
   add("POST", "/api/v1/selfcheck/requests", kRoles, selfcheck, HandleSelfCheckRequest);
   add("GET", "/selfcheck", kPublic, {}, HandleSelfCheckPage, /*in_api=*/false);
+  // The privacy officer: the kiosk's requests, and the full report released for a reference.
+  add("GET", "/api/v1/selfcheck/requests", kRoles, privacy, HandleListSelfCheckRequests);
+  add("POST", "/api/v1/selfcheck/requests/{ref}/release", kRoles, privacy,
+      HandleReleaseSelfCheckReport);
 
   // The web app (public files; it asks for a key and sends it with every API call).
   add("GET", "/", kPublic, {}, HandleWebIndex, /*in_api=*/false);

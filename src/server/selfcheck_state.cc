@@ -72,16 +72,25 @@ bool SelfCheckState::RememberCapture(const std::string& sequence_hash,
   return fresh;
 }
 
-std::string SelfCheckState::IssueReceipt(std::vector<int64_t> face_ids) {
+std::optional<double> SelfCheckState::AdmitChallenge(const std::string& address_bucket,
+                                                     const std::string& key_name, int64_t per_hour,
+                                                     int64_t per_day) {
+  if (auto wait = per_address_hour_.Take(address_bucket, per_hour, std::chrono::hours(1))) {
+    return wait;
+  }
+  return per_key_day_.Take(key_name, per_day, std::chrono::hours(24));
+}
+
+std::string SelfCheckState::IssueReceipt(std::vector<int64_t> face_ids, std::string reference) {
   const auto now = clock_();
   std::string token = RandomHex(16);
   std::lock_guard lock(mu_);
   PruneLocked(now);
-  receipts_[token] = {std::move(face_ids), now + ttl_};
+  receipts_[token] = {std::move(face_ids), std::move(reference), now + ttl_};
   return token;
 }
 
-Result<std::vector<int64_t>> SelfCheckState::RedeemReceipt(const std::string& receipt) {
+Result<SelfCheckState::Receipt> SelfCheckState::RedeemReceipt(const std::string& receipt) {
   const auto now = clock_();
   std::lock_guard lock(mu_);
   const auto it = receipts_.find(receipt);
@@ -91,8 +100,10 @@ Result<std::vector<int64_t>> SelfCheckState::RedeemReceipt(const std::string& re
   Receipt r = std::move(it->second);
   receipts_.erase(it);
   if (r.expires <= now) return Status::FailedPrecondition("the receipt expired; check again");
-  return std::move(r.face_ids);
+  return r;
 }
+
+std::string NewRequestReference() { return "sc-" + RandomHex(8); }
 
 Result<std::unique_ptr<vision::LivenessModels>> SelfCheckState::TakeModels(
     const vision::VerifiedModels& models) {

@@ -3,7 +3,8 @@
 //  - hashes of submitted frame sequences and frames (so a replayed capture is refused), bounded;
 //  - receipts of accepted checks: a random token mapped to the matching face ids for a short
 //    time, so the person can ask for erasure or opt-out without the server keeping anything else;
-//  - a small pool of LivenessModels (one per concurrent check; cv::dnn nets are stateful).
+//  - a small pool of LivenessModels (one per concurrent check; cv::dnn nets are stateful);
+//  - the hard caps on challenges: per client address per hour, per kiosk key per day.
 // Nothing here is written to disk; a restart forgets it all (outstanding challenges then fail).
 //
 // Thread safety: every method may be called concurrently (one mutex).
@@ -21,6 +22,7 @@
 
 #include "governance/selfcheck_liveness.h"
 #include "likeness/status.h"
+#include "server/rate_limit.h"
 #include "vision/liveness_models.h"
 
 namespace likeness::server {
@@ -49,10 +51,23 @@ class SelfCheckState {
   // Records the hashes; returns false when the sequence or any of the frames was seen before.
   bool RememberCapture(const std::string& sequence_hash, const std::vector<std::string>& frames);
 
-  // A receipt token for an accepted check that matched `face_ids`.
-  std::string IssueReceipt(std::vector<int64_t> face_ids);
+  // Counts a challenge against the hard caps: at most `per_hour` for `address_bucket` in the
+  // current clock hour and `per_day` for `key_name` in the current UTC day (<= 0: no cap).
+  // nullopt when admitted, else the seconds until the cap that refused it resets.
+  std::optional<double> AdmitChallenge(const std::string& address_bucket,
+                                       const std::string& key_name, int64_t per_hour,
+                                       int64_t per_day);
+
+  // A receipt token for an accepted check (request reference `reference`) that matched
+  // `face_ids`.
+  struct Receipt {
+    std::vector<int64_t> face_ids;
+    std::string reference;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::string IssueReceipt(std::vector<int64_t> face_ids, std::string reference);
   // Redeems a receipt once. FailedPrecondition when unknown, used or expired.
-  Result<std::vector<int64_t>> RedeemReceipt(const std::string& receipt);
+  Result<Receipt> RedeemReceipt(const std::string& receipt);
 
   // A LivenessModels for one check; give it back with ReturnModels.
   Result<std::unique_ptr<vision::LivenessModels>> TakeModels(const vision::VerifiedModels& models);
@@ -70,15 +85,16 @@ class SelfCheckState {
     std::chrono::steady_clock::time_point expires;
   };
   std::map<std::string, Pending> challenges_;  // guarded by mu_
-  struct Receipt {
-    std::vector<int64_t> face_ids;
-    std::chrono::steady_clock::time_point expires;
-  };
-  std::map<std::string, Receipt> receipts_;  // guarded by mu_
-  std::set<std::string> seen_;               // guarded by mu_
-  std::deque<std::string> seen_order_;       // guarded by mu_ (oldest first)
+  std::map<std::string, Receipt> receipts_;    // guarded by mu_
+  WindowCounter per_address_hour_;
+  WindowCounter per_key_day_;
+  std::set<std::string> seen_;          // guarded by mu_
+  std::deque<std::string> seen_order_;  // guarded by mu_ (oldest first)
   std::vector<std::unique_ptr<vision::LivenessModels>> free_models_;  // guarded by mu_
 };
+
+// A fresh request reference: "sc-" and 16 random hex digits.
+std::string NewRequestReference();
 
 // "turn-left,blink" -> kinds. InvalidArgument for an unknown name or an empty list.
 Result<std::vector<governance::ChallengeKind>> ParseChallengeKinds(const std::string& list);

@@ -1,7 +1,10 @@
 // Browser end-to-end test of the public self-check page (/selfcheck) with Chromium's fake camera:
-//  (a) the camera shows a still photo (demo sample1.jpg as an MJPEG clip): refused, no report;
+//  (0) a wrong kiosk key is reported as a wrong key (not as a camera problem); no key field shows;
+//  (a) the camera shows a still photo (demo sample1.jpg as an MJPEG clip): refused with advice only,
+//      no report; the face guide and the countdown show while recording; the key survives a reload;
 //  (b) the camera shows ORL person s39 facing the camera, then turning to their left (a Y4M clip
-//      assembled here from the dev set's photos): accepted, report shown, an opt-out request
+//      assembled here from the dev set's photos): accepted, the answer in plain words grouped by
+//      source (the source's public description, no codes, no timestamps), an opt-out request
 //      recorded. Skipped (with a message) when ../shared/data/faces-dev/orl is absent.
 // The server issues only the turn-left challenge here (--selfcheck-challenges turn-left), since a
 // recorded clip can answer one direction only; the random choice is covered by the server tests.
@@ -49,7 +52,7 @@ async function startServer(data) {
 }
 
 // One browser whose camera plays `clip`; runs `body(page)` on the self-check page.
-async function withCamera(clip, url, key, body) {
+async function withCamera(clip, url, key, body, { expectErrors = false } = {}) {
   const browser = await chromium.launch({
     executablePath: browserPath,
     args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
@@ -69,10 +72,11 @@ async function withCamera(clip, url, key, body) {
     await page.goto(`${url}selfcheck#key=${key}`);
     await page.getByRole('heading', { name: 'Is my face held here?' }).waitFor();
     assert.equal(await page.locator('input[type=file]').count(), 0, 'the page offers a file upload');
+    assert.equal(await page.locator('input').count(), 0, 'the page shows a field (the key must never be one)');
     assert.doesNotMatch(page.url(), /key=/, 'the key stays in the address bar');
     await body(page);
     assert.deepEqual(outside, [], 'the page made requests outside the server');
-    assert.deepEqual(errors, [], 'the page threw errors');
+    if (!expectErrors) assert.deepEqual(errors, [], 'the page threw errors');
   } finally {
     await browser.close();
   }
@@ -81,7 +85,10 @@ async function withCamera(clip, url, key, body) {
 async function startAndRecord(page) {
   await page.getByRole('button', { name: 'Start the camera' }).click();
   await page.getByText(/turn your head to your left/).waitFor();
+  assert.ok(await page.locator('#sc-guide').isVisible(), 'no face guide over the camera');
   await page.getByRole('button', { name: 'Record and check' }).click();
+  await page.locator('#sc-countdown').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#sc-countdown').innerText(), /^[1-3]$/, 'no countdown while recording');
 }
 
 // The selfcheck role is limited to a burst of 3 requests per address, then one per 5 s.
@@ -104,19 +111,38 @@ async function main() {
     // Other photos of the same person are held, so the accepted check has places to report.
     execFileSync(cli, ['--data', data, 'ingest', ...[1, 3, 4, 6, 10].map((i) => join(orl, `${i}.pgm`)),
       '--source', 'e2e-archive', '--basis', 'art6-1-e,art9-2-g', '--jurisdiction', 'GB',
-      '--collector', 'ORL (e2e)'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      '--collector', 'ORL (e2e)', '--public-description', 'Portraits from the e2e test archive'],
+    { stdio: ['ignore', 'ignore', 'inherit'] });
   }
   const server = await startServer(data);
   log(`server at ${server.url}`);
   try {
-    // (a) A still photo in front of the camera: refused, no report.
     const still = join(dir, 'still.mjpeg');
     writeStillMjpeg(still, join(demo, 'sample1.jpg'));
+    // (0) A wrong key: said to be a wrong key, not a camera that could not start.
+    const wrong = `lk_${'A'.repeat(43)}`;
+    await withCamera(still, server.url, wrong, async (page) => {
+      await page.getByRole('button', { name: 'Start the camera' }).click();
+      await page.getByText(/kiosk link is not valid/).waitFor();
+      assert.doesNotMatch(await page.locator('#sc-status').innerText(), /camera/i);
+      await page.screenshot({ path: join(shots, 'selfcheck-00-wrong-key.png'), fullPage: true });
+    }, { expectErrors: true });
+    log('wrong key reported as such');
+
+    // (a) A still photo in front of the camera: refused with advice only, no report.
     await withCamera(still, server.url, key, async (page) => {
+      // The key survives a reload (sessionStorage), and is still nowhere in the address bar.
+      await page.reload();
+      await page.getByRole('heading', { name: 'Is my face held here?' }).waitFor();
+      assert.equal(await page.locator('#sc-no-key').isHidden(), true, 'the key was lost on reload');
       await page.screenshot({ path: join(shots, 'selfcheck-01-start.png'), fullPage: true });
       await startAndRecord(page);
-      await page.getByText(/^Refused: .*No result is given/).waitFor();
-      assert.match(await page.locator('#sc-status').innerText(), /a still/);
+      await page.getByText(/^The check did not pass, so no result is given/).waitFor();
+      const advice = await page.locator('#sc-advice').innerText();
+      assert.match(advice, /light/);
+      assert.match(advice, /still/);
+      assert.match(advice, /prompt/);
+      assert.doesNotMatch(await page.locator('main').innerText(), /score|yaw|similar|degree/i);
       assert.equal(await page.locator('#sc-report').isHidden(), true, 'a report was shown for a still');
       await page.screenshot({ path: join(shots, 'selfcheck-02-still-refused.png'), fullPage: true });
       // Narrow screens.
@@ -141,12 +167,18 @@ async function main() {
         }
         assert.match(said, /^Live check passed/, `the ORL head turn was refused: ${said}`);
         await page.locator('#sc-report').waitFor();
-        await page.getByText(/Your face (is not held here|matches \d+ held face)/).waitFor();
+        await page.getByText(/This organisation holds (no )?photos of you/).waitFor();
         assert.match(await page.locator('#sc-summary').innerText(), /Nothing from your capture is stored/);
+        await page.getByRole('heading', { name: 'Portraits from the e2e test archive' }).waitFor();
+        const words = await page.locator('#sc-report').innerText();
+        assert.match(words, /public task; substantial public interest/);
+        assert.match(words, /Your reference: sc-[0-9a-f]{16}/);
+        assert.doesNotMatch(words, /art6|art9|\d{4}-\d{2}-\d{2}|ORL \(e2e\)|e2e-archive/,
+          'the public answer shows codes, timestamps, collectors or source names');
         await page.screenshot({ path: join(shots, 'selfcheck-03-accepted-report.png'), fullPage: true });
         if (await page.locator('#sc-actions').isVisible()) {
           await page.getByRole('button', { name: 'Ask to opt out of future collection' }).click();
-          await page.getByText(/request is recorded, reference selfcheck-/).waitFor();
+          await page.getByText(/request is recorded, reference sc-/).waitFor();
           await page.screenshot({ path: join(shots, 'selfcheck-04-request.png'), fullPage: true });
         }
       });

@@ -15,6 +15,7 @@
 #include <opencv2/imgproc.hpp>
 #include <random>
 
+#include "governance/still_sequence.h"
 #include "imageio/decode.h"
 #include "testing/test_env.h"
 
@@ -124,6 +125,13 @@ TEST(SelfCheckLiveness, YaleOpenClosedOpenAnswersBlink) {
                 << " eyes " << m->eye_open << " live " << m->live << "\n";
     }
     frames.push_back(std::move(*m));
+  }
+  if (std::getenv("LIKENESS_PRINT_MEASUREMENTS")) {
+    for (size_t i = 1; i < frames.size(); ++i) {
+      const WarpMatch m = MatchAsWarp(frames[0].patch, frames[i].patch);
+      std::cout << "frame " << i + 1 << " vs first: outside " << m.direct << " eyes "
+                << m.direct_eyes << " mirrored " << m.mirrored << " / " << m.mirrored_eyes << "\n";
+    }
   }
   const ChallengeVerdict blink = DecideChallenge(frames, ChallengeKind::kBlink);
   EXPECT_TRUE(blink.live) << blink.reason << " live " << blink.live_score;

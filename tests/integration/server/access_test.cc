@@ -122,6 +122,9 @@ std::vector<Case> Matrix(int64_t source_id, int64_t image_id, int64_t face_id,
       {"GET", "/api/v1/images/{id}", see_faces, get("/api/v1/images/" + std::to_string(image_id))},
       {"GET", "/api/v1/faces/{id}/crop", see_faces,
        get("/api/v1/faces/" + std::to_string(face_id) + "/crop")},
+      // A photo's id: the roles that may see photos get 404 (not a video), the others 403.
+      {"GET", "/api/v1/videos/{id}", see_faces, get("/api/v1/videos/" + std::to_string(image_id)),
+       404},
       // Privacy and audit (last: they change what is held).
       {"POST",
        "/api/v1/access",
@@ -220,6 +223,15 @@ std::vector<Case> Matrix(int64_t source_id, int64_t image_id, int64_t face_id,
                        "application/json");
        },
        409},
+      {"GET", "/api/v1/selfcheck/requests", {kAdmin, kPrivacy}, get("/api/v1/selfcheck/requests")},
+      {"POST",
+       "/api/v1/selfcheck/requests/{ref}/release",
+       {kAdmin, kPrivacy},
+       [](httplib::Client& c, const httplib::Headers& h, Role) {
+         return c.Post("/api/v1/selfcheck/requests/sc-0000000000000000/release", h,
+                       JustifiedJson(nlohmann::json::object()).dump(), "application/json");
+       },
+       404},
       {"GET", "/selfcheck", {}, get("/selfcheck")},
       {"GET", "/", {}, get("/")},
       {"GET", "/app/{file}", {}, get("/app/index.html")},

@@ -252,6 +252,7 @@ TEST_F(TenantTest, EveryRouteKeepsTenantsApart) {
          200}}},
       {"GET /api/v1/images/{id}", {{get("/api/v1/images/" + a_image), 404}}},
       {"GET /api/v1/faces/{id}/crop", {{get("/api/v1/faces/" + a_face + "/crop"), 404}}},
+      {"GET /api/v1/videos/{id}", {{get("/api/v1/videos/" + a_image), 404}}},
       {"POST /api/v1/access",
        {{form("/api/v1/access", Justified({FilePart("image", probe), TextPart("largest", "true")})),
          200}}},
@@ -306,6 +307,13 @@ TEST_F(TenantTest, EveryRouteKeepsTenantsApart) {
       {"POST /api/v1/selfcheck/requests",
        {{post_json("/api/v1/selfcheck/requests", {{"receipt", "not-issued"}, {"kind", "erasure"}}),
          409}}},
+      // The privacy officer's list of kiosk requests is the tenant's own (read from the audit
+      // chain by tenant); a reference releases nothing outside it.
+      {"GET /api/v1/selfcheck/requests", {{get("/api/v1/selfcheck/requests"), 200}}},
+      {"POST /api/v1/selfcheck/requests/{ref}/release",
+       {{post_json("/api/v1/selfcheck/requests/sc-0000000000000000/release",
+                   {{"purpose", "tenant test"}, {"legal_basis", "art6-1-c"}, {"case_ref", "T-1"}}),
+         404}}},
   };
 
   const Router router = BuildRouter();
