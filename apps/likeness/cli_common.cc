@@ -71,7 +71,9 @@ Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags,
     if (done >= total) std::fprintf(stderr, "\n");
   });
   if (!opened.ok() || flags.cluster_url.empty()) return opened;
-  RETURN_IF_ERROR(cluster::AttachCluster(**opened, flags.cluster_url).status());
+  cluster::NatsAuth auth = cluster::NatsAuthFromEnv();
+  if (!flags.nats_creds.empty()) auth.creds_file = flags.nats_creds;
+  RETURN_IF_ERROR(cluster::AttachCluster(**opened, flags.cluster_url, auth).status());
   return opened;
 }
 

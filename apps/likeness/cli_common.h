@@ -34,6 +34,8 @@ struct GlobalFlags {
   // reembed, serve) before they open the engine: they hold its writer lock while they run
   // (engine/folder_lock.h). Not a command-line flag.
   std::string writer_role;
+  // --nats-creds (or $LIKENESS_NATS_CREDS): the router's NATS credential (cluster/nats_auth.h).
+  std::string nats_creds;
 };
 
 Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags);

@@ -1,8 +1,11 @@
 // likeness cluster: the roles and the administration of a cluster over NATS (src/cluster/).
-//   cluster init     --nats URL --shards N --replicas R
+//   cluster init     --auth-out DIR --shards N [--rotate ROLE]   (cmd_cluster_init.cc)
+//   cluster init     --nats URL --creds admin.creds --shards N --replicas R
 //   cluster shard    --nats URL --shard N --replica R      (--data: this replica's folder)
-//   cluster worker   --nats URL [--name NAME]              (--data: a scratch folder)
+//   cluster worker   --nats URL --source-root DIR [--name NAME]   (--data: a scratch folder)
 //   cluster ingest   PATH... --nats URL --source ... --basis ... --jurisdiction ... [--wait]
+//                    (cmd_cluster_ingest.cc)
+// Every command takes --creds FILE (its role's NATS credential) and --tls-ca/--tls-cert/--tls-key.
 //   cluster erase    --nats URL (--face ID | --image SHA256 | --source NAME | --jurisdiction CC
 //                    | --subject PHOTO) + justification [--wait S]
 //   cluster optout   PHOTO --request REF --nats URL + justification [--wait S]
@@ -22,11 +25,16 @@
 #include "cluster/shard_node.h"
 #include "cluster/topology.h"
 #include "cluster/worker_node.h"
+#include "cluster_cli.h"
 #include "commands.h"
 #include "gov_cli.h"
 #include "imageio/decode.h"
 
 namespace likeness::cli {
+
+void RegisterClusterInit(CLI::App* cluster, int* exit_code);                        // init
+void RegisterClusterIngest(CLI::App* cluster, GlobalFlags& flags, int* exit_code);  // ingest
+
 namespace {
 
 std::atomic<bool> g_cluster_stop{false};
@@ -40,11 +48,6 @@ void InstallClusterStop() {
   ::sigaction(SIGTERM, &sa, nullptr);
 }
 
-std::string DefaultNats() {
-  const char* env = std::getenv("LIKENESS_NATS");
-  return env && *env ? env : "nats://127.0.0.1:4222";
-}
-
 engine::EngineOptions EngineOptionsFrom(const GlobalFlags& flags) {
   engine::EngineOptions o;
   o.data_dir = engine::ResolveDataDir(flags.data_dir);
@@ -56,8 +59,8 @@ engine::EngineOptions EngineOptionsFrom(const GlobalFlags& flags) {
 
 void LogLine(const std::string& line) { std::fprintf(stderr, "likeness: %s\n", line.c_str()); }
 
-Result<std::unique_ptr<cluster::NatsConnection>> Connect(const std::string& url) {
-  return cluster::NatsConnection::Connect(url, "likeness-cli");
+Result<std::unique_ptr<cluster::NatsConnection>> Connect(const NatsFlags& nats) {
+  return ConnectNats(nats);
 }
 
 // A shard map and a connection, for the admin commands.
@@ -65,7 +68,7 @@ struct Admin {
   std::unique_ptr<cluster::NatsConnection> nats;
   cluster::ShardMap map;
 };
-Result<Admin> OpenAdmin(const std::string& url) {
+Result<Admin> OpenAdmin(const NatsFlags& url) {
   Admin a;
   ASSIGN_OR_RETURN(a.nats, Connect(url));
   ASSIGN_OR_RETURN(a.map, cluster::LoadShardMap(*a.nats));
@@ -86,7 +89,7 @@ int ReportReceipt(const nlohmann::json& receipt) {
 
 // Writes an erasure or opt-out into every shard's log, waits up to `wait_s` for the receipts and
 // reports them (ReportReceipt's exit code).
-int SendAndReport(const std::string& nats_url, const cluster::ShardWrite& write, double wait_s) {
+int SendAndReport(const NatsFlags& nats_url, const cluster::ShardWrite& write, double wait_s) {
   auto admin = OpenAdmin(nats_url);
   if (!admin.ok()) return Fail(admin.status());
   auto id = cluster::SendErasure(*admin->nats, admin->map, write);
@@ -98,54 +101,17 @@ int SendAndReport(const std::string& nats_url, const cluster::ShardWrite& write,
   return ReportReceipt(*receipt);
 }
 
-void RegisterInit(CLI::App* cluster, int* exit_code) {
-  auto* cmd = cluster->add_subcommand("init", "create the streams, buckets and shard map");
-  struct Args {
-    std::string nats = DefaultNats();
-    int shards = 2, replicas = 2;
-    int job_ack_wait_s = 30;
-  };
-  auto a = std::make_shared<Args>();
-  cmd->add_option("--nats", a->nats, "NATS server URL (or $LIKENESS_NATS)")->capture_default_str();
-  cmd->add_option("--shards", a->shards, "number of shards")->capture_default_str();
-  cmd->add_option("--replicas", a->replicas, "replicas per shard")->capture_default_str();
-  cmd->add_option("--job-ack-wait", a->job_ack_wait_s,
-                  "seconds before a job a worker took and did not finish goes to another worker")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 3600));
-  cmd->callback([a, exit_code] {
-    auto nats = Connect(a->nats);
-    if (!nats.ok()) {
-      *exit_code = Fail(nats.status());
-      return;
-    }
-    cluster::ShardMap map;
-    map.shards = a->shards;
-    map.replicas = a->replicas;
-    map.job_ack_wait = std::chrono::seconds(a->job_ack_wait_s);
-    if (Status st = cluster::InitCluster(**nats, map); !st.ok()) {
-      *exit_code = Fail(st);
-      return;
-    }
-    auto status = cluster::ClusterStatus(**nats);
-    if (!status.ok()) {
-      *exit_code = Fail(status.status());
-      return;
-    }
-    PrintJson(*status);
-  });
-}
-
 void RegisterShard(CLI::App* cluster, GlobalFlags& flags, int* exit_code) {
   auto* cmd = cluster->add_subcommand("shard", "run one replica of one shard (until SIGTERM)");
   auto o = std::make_shared<cluster::ShardNodeOptions>();
-  o->nats_url = DefaultNats();
-  cmd->add_option("--nats", o->nats_url, "NATS server URL (or $LIKENESS_NATS)")
-      ->capture_default_str();
+  auto nats = std::make_shared<NatsFlags>();
+  AddNatsFlags(cmd, *nats);
   cmd->add_option("--shard", o->shard, "shard number (0-based)")->required();
   cmd->add_option("--replica", o->replica, "replica number (0-based)")->required();
-  cmd->callback([&flags, o, exit_code] {
+  cmd->callback([&flags, o, nats, exit_code] {
     InstallClusterStop();
+    o->nats_url = nats->url;
+    o->auth = nats->auth;
     o->engine = EngineOptionsFrom(flags);
     o->stop = &g_cluster_stop;
     o->log = LogLine;
@@ -157,97 +123,33 @@ void RegisterWorker(CLI::App* cluster, GlobalFlags& flags, int* exit_code) {
   auto* cmd =
       cluster->add_subcommand("worker", "pull ingest jobs and feed the shards (until SIGTERM)");
   auto o = std::make_shared<cluster::WorkerNodeOptions>();
-  o->nats_url = DefaultNats();
   o->name = "worker-" + std::to_string(::getpid());
-  cmd->add_option("--nats", o->nats_url, "NATS server URL (or $LIKENESS_NATS)")
-      ->capture_default_str();
+  auto nats = std::make_shared<NatsFlags>();
+  AddNatsFlags(cmd, *nats);
   cmd->add_option("--name", o->name, "worker name (letters, digits, - and _)");
-  cmd->callback([&flags, o, exit_code] {
+  auto roots = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--source-root", *roots,
+                  "a folder this worker may read images from (repeatable; or "
+                  "$LIKENESS_SOURCE_ROOTS, ':'-separated): jobs naming any other path are refused");
+  cmd->callback([&flags, o, nats, roots, exit_code] {
     InstallClusterStop();
+    o->nats_url = nats->url;
+    o->auth = nats->auth;
+    for (const auto& r : *roots) o->source_roots.emplace_back(r);
+    if (roots->empty()) {
+      if (const char* env = std::getenv("LIKENESS_SOURCE_ROOTS"); env && *env) {
+        std::string list = env;
+        for (size_t at = 0; at <= list.size();) {
+          const size_t end = std::min(list.find(':', at), list.size());
+          if (end > at) o->source_roots.emplace_back(list.substr(at, end - at));
+          at = end + 1;
+        }
+      }
+    }
     o->engine = EngineOptionsFrom(flags);
     o->stop = &g_cluster_stop;
     o->log = LogLine;
     if (Status st = cluster::RunWorkerNode(*o); !st.ok()) *exit_code = Fail(st);
-  });
-}
-
-void RegisterClusterIngest(CLI::App* cluster, int* exit_code) {
-  auto* cmd =
-      cluster->add_subcommand("ingest", "queue images of a declared source for the workers");
-  struct Args {
-    std::string nats = DefaultNats();
-    std::vector<std::string> paths;
-    engine::SourceDeclaration source;
-    std::string operator_id;
-    bool wait = false;
-  };
-  auto a = std::make_shared<Args>();
-  cmd->add_option("paths", a->paths, "folders or image files")->required();
-  cmd->add_option("--nats", a->nats, "NATS server URL (or $LIKENESS_NATS)")->capture_default_str();
-  cmd->add_option("--source", a->source.name, "source name")->required();
-  cmd->add_option("--basis", a->source.legal_basis,
-                  "GDPR Art. 6(1) basis and Art. 9(2) condition, e.g. art6-1-e,art9-2-g")
-      ->required();
-  cmd->add_option("--condition", a->source.art9_condition, "GDPR Art. 9(2) condition");
-  cmd->add_option("--jurisdiction", a->source.jurisdiction, "ISO 3166-1 alpha-2")->required();
-  cmd->add_option("--retain-until", a->source.retain_until, "retention limit, YYYY-MM-DD");
-  cmd->add_option("--collector", a->source.collector, "who collected the photos");
-  cmd->add_option("--operator", a->operator_id, "who ingests (default: $LIKENESS_OPERATOR)");
-  cmd->add_flag("--wait", a->wait, "wait until the workers took every job, showing progress");
-  cmd->callback([a, exit_code] {
-    auto admin = OpenAdmin(a->nats);
-    if (!admin.ok()) {
-      *exit_code = Fail(admin.status());
-      return;
-    }
-    if (a->source.collector.empty()) {
-      const char* user = std::getenv("USER");
-      a->source.collector = user ? user : "unknown";
-    }
-    std::vector<std::filesystem::path> paths(a->paths.begin(), a->paths.end());
-    if (a->source.location.empty() && !paths.empty()) {
-      a->source.location = std::filesystem::absolute(paths[0]).lexically_normal().string();
-    }
-    // Refuse a declaration no shard would accept before queueing anything (the shards would drop
-    // every image of it).
-    auto declared = engine::ValidateDeclaration(a->source);
-    if (!declared.ok()) {
-      *exit_code = Fail(declared.status());
-      return;
-    }
-    a->source = *declared;
-    const auto start = std::chrono::steady_clock::now();
-    auto queued = cluster::EnqueueIngest(
-        *admin->nats, a->source, paths, governance::ResolveOperator(a->operator_id),
-        [](const cluster::EnqueueProgress& p) {
-          std::fprintf(stderr, "\rqueued %lld/%lld", static_cast<long long>(p.queued),
-                       static_cast<long long>(p.total));
-        });
-    std::fprintf(stderr, "\n");
-    if (!queued.ok()) {
-      *exit_code = Fail(queued.status());
-      return;
-    }
-    if (a->wait) {
-      while (true) {
-        auto pending = cluster::PendingJobs(*admin->nats);
-        if (!pending.ok()) {
-          *exit_code = Fail(pending.status());
-          return;
-        }
-        const double s =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        const int64_t done = *queued - static_cast<int64_t>(*pending);
-        const double rate = s > 0 ? static_cast<double>(done) / s : 0;
-        std::fprintf(stderr, "\rworkers: %lld/%lld images, %.1f/s, ETA %.0f s   ",
-                     static_cast<long long>(done), static_cast<long long>(*queued), rate,
-                     rate > 0 ? static_cast<double>(*pending) / rate : 0.0);
-        if (*pending == 0) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      }
-      std::fprintf(stderr, "\n");
-    }
-    PrintJson({{"queued", *queued}});
   });
 }
 
@@ -263,7 +165,7 @@ void RegisterClusterErase(CLI::App* cluster, GlobalFlags& flags, int* exit_code)
   auto* cmd =
       cluster->add_subcommand("erase", "erase across every shard, with a receipt per shard");
   struct Args {
-    std::string nats = DefaultNats();
+    NatsFlags nats;
     std::string face, image, source, jurisdiction, subject;
     bool largest = false;
     float threshold = engine::kDefaultMatchThreshold;
@@ -271,7 +173,7 @@ void RegisterClusterErase(CLI::App* cluster, GlobalFlags& flags, int* exit_code)
     JustificationFlags why;
   };
   auto a = std::make_shared<Args>();
-  cmd->add_option("--nats", a->nats, "NATS server URL (or $LIKENESS_NATS)")->capture_default_str();
+  AddNatsFlags(cmd, a->nats);
   cmd->add_option("--face", a->face, "one face id (as search returns it)");
   cmd->add_option("--image", a->image, "one image, by the SHA-256 of its bytes");
   cmd->add_option("--source", a->source, "a whole source by name (and its data keys)");
@@ -327,7 +229,7 @@ void RegisterClusterOptOut(CLI::App* cluster, GlobalFlags& flags, int* exit_code
   auto* cmd =
       cluster->add_subcommand("optout", "record an opt-out on every shard (erases matches)");
   struct Args {
-    std::string nats = DefaultNats();
+    NatsFlags nats;
     std::string photo, request;
     bool largest = false;
     double wait_s = 30;
@@ -336,7 +238,7 @@ void RegisterClusterOptOut(CLI::App* cluster, GlobalFlags& flags, int* exit_code
   auto a = std::make_shared<Args>();
   cmd->add_option("photo", a->photo, "a photo of the person")->required();
   cmd->add_option("--request", a->request, "the opt-out request's reference")->required();
-  cmd->add_option("--nats", a->nats, "NATS server URL (or $LIKENESS_NATS)")->capture_default_str();
+  AddNatsFlags(cmd, a->nats);
   cmd->add_flag("--largest", a->largest, "use the largest of several faces");
   cmd->add_option("--wait", a->wait_s, "seconds to wait for every shard's receipt")
       ->capture_default_str();
@@ -365,10 +267,10 @@ void RegisterClusterOptOut(CLI::App* cluster, GlobalFlags& flags, int* exit_code
 
 void RegisterReceipt(CLI::App* cluster, int* exit_code) {
   auto* cmd = cluster->add_subcommand("receipt", "an erasure's receipt: which shards applied it");
-  auto nats = std::make_shared<std::string>(DefaultNats());
+  auto nats = std::make_shared<NatsFlags>();
   auto id = std::make_shared<std::string>();
   cmd->add_option("request", *id, "the request id erase printed")->required();
-  cmd->add_option("--nats", *nats, "NATS server URL (or $LIKENESS_NATS)")->capture_default_str();
+  AddNatsFlags(cmd, *nats);
   cmd->callback([nats, id, exit_code] {
     auto admin = OpenAdmin(*nats);
     if (!admin.ok()) {
@@ -386,8 +288,8 @@ void RegisterReceipt(CLI::App* cluster, int* exit_code) {
 
 void RegisterStatus(CLI::App* cluster, int* exit_code) {
   auto* cmd = cluster->add_subcommand("status", "shards, replicas, workers and queues");
-  auto nats = std::make_shared<std::string>(DefaultNats());
-  cmd->add_option("--nats", *nats, "NATS server URL (or $LIKENESS_NATS)")->capture_default_str();
+  auto nats = std::make_shared<NatsFlags>();
+  AddNatsFlags(cmd, *nats);
   cmd->callback([nats, exit_code] {
     auto c = Connect(*nats);
     if (!c.ok()) {
@@ -407,11 +309,11 @@ void RegisterClusterBench(CLI::App* cluster, int* exit_code) {
   auto* cmd = cluster->add_subcommand(
       "bench", "scatter-gather latency: random unit probes searched over every shard");
   struct Args {
-    std::string nats = DefaultNats();
+    NatsFlags nats;
     int queries = 200, top_k = 10;
   };
   auto a = std::make_shared<Args>();
-  cmd->add_option("--nats", a->nats, "NATS server URL (or $LIKENESS_NATS)")->capture_default_str();
+  AddNatsFlags(cmd, a->nats);
   cmd->add_option("--queries", a->queries, "probes to search, one after another")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
@@ -470,10 +372,10 @@ void RegisterClusterBench(CLI::App* cluster, int* exit_code) {
 void RegisterCluster(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   auto* cluster = app.add_subcommand("cluster", "run and administer a sharded cluster over NATS");
   cluster->require_subcommand(1);
-  RegisterInit(cluster, exit_code);
+  RegisterClusterInit(cluster, exit_code);
   RegisterShard(cluster, flags, exit_code);
   RegisterWorker(cluster, flags, exit_code);
-  RegisterClusterIngest(cluster, exit_code);
+  RegisterClusterIngest(cluster, flags, exit_code);
   RegisterClusterErase(cluster, flags, exit_code);
   RegisterClusterOptOut(cluster, flags, exit_code);
   RegisterReceipt(cluster, exit_code);

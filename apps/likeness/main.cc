@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
          "or opencv (OpenCV DNN)")
       ->check(CLI::IsMember({"fast", "opencv"}))
       ->envname("LIKENESS_BACKEND");
+  app.add_option("--nats-creds", flags.nats_creds,
+                 "with --cluster: the router's NATS credential file (from `cluster init "
+                 "--auth-out`; or $LIKENESS_NATS_CREDS)");
   int exit_code = kExitOk;
   RegisterIngest(app, flags, &exit_code);
   RegisterSearch(app, flags, &exit_code);

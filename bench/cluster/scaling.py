@@ -26,6 +26,7 @@ def one_run(a, shards, images, n):
     c = Cluster(a.bin, root, shards=shards, replicas=1)
     try:
         c.start_nats()
+        c.source_roots = [images]
         c.init()
         for s in range(shards):
             c.start_shard(s, 0)
@@ -34,7 +35,7 @@ def one_run(a, shards, images, n):
         c.wait_serving(timeout=300)
         t0 = time.time()
         c.cli('cluster', 'ingest', images, '--nats', c.url, '--source', 'scale',
-              '--basis', 'art6-1-f,art9-2-e', '--jurisdiction', 'DE')
+              '--basis', 'art6-1-f,art9-2-e', '--jurisdiction', 'DE', data='router')
 
         def stored():
             st = c.status()

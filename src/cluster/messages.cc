@@ -198,6 +198,10 @@ const char* OpName(ShardWrite::Op op) {
       return "erase";
     case ShardWrite::Op::kOptOut:
       return "optout";
+    case ShardWrite::Op::kIngestBegin:
+      return "ingest-begin";
+    case ShardWrite::Op::kIngestEnd:
+      return "ingest-end";
   }
   return "store";
 }
@@ -223,8 +227,10 @@ governance::Justification JustificationFromJson(const json& j) {
 }
 
 std::string EncodeJob(const IngestJob& job) {
-  return json{
-      {"source", SourceJson(job.source)}, {"location", job.location}, {"operator", job.operator_id}}
+  return json{{"source", SourceJson(job.source)},
+              {"location", job.location},
+              {"operator", job.operator_id},
+              {"batch_id", job.batch_id}}
       .dump();
 }
 
@@ -234,6 +240,7 @@ Result<IngestJob> DecodeJob(std::string_view text) {
   ASSIGN_OR_RETURN(job.source, SourceFrom(Obj(j, "source")));
   job.location = Str(j, "location");
   job.operator_id = Str(j, "operator");
+  job.batch_id = Str(j, "batch_id");
   if (job.location.empty()) return Status::InvalidArgument("an ingest job has no location");
   return job;
 }
@@ -246,6 +253,14 @@ std::string EncodeWrite(const ShardWrite& w) {
     json faces = json::array();
     for (const auto& f : w.faces) faces.push_back(FaceJson(f));
     j["faces"] = std::move(faces);
+    j["batch_id"] = w.batch_id;
+    j["worker"] = w.worker;
+    j["operator"] = w.why.operator_id;
+  } else if (w.op == ShardWrite::Op::kIngestBegin || w.op == ShardWrite::Op::kIngestEnd) {
+    if (w.op == ShardWrite::Op::kIngestBegin) j["source"] = SourceJson(w.source);
+    j["batch_id"] = w.batch_id;
+    j["jobs"] = w.jobs;
+    j["why"] = JustificationJson(w.why);
   } else {
     j["request_id"] = w.request_id;
     j["kind"] = w.kind;
@@ -280,6 +295,20 @@ Result<ShardWrite> DecodeWrite(std::string_view text) {
         w.faces.push_back(std::move(face));
       }
     }
+    w.batch_id = Str(j, "batch_id");
+    w.worker = Str(j, "worker");
+    w.why.operator_id = Str(j, "operator");
+    return w;
+  }
+  if (op == "ingest-begin" || op == "ingest-end") {
+    w.op = op == "ingest-begin" ? ShardWrite::Op::kIngestBegin : ShardWrite::Op::kIngestEnd;
+    if (w.op == ShardWrite::Op::kIngestBegin) {
+      ASSIGN_OR_RETURN(w.source, SourceFrom(Obj(j, "source")));
+    }
+    w.batch_id = Str(j, "batch_id");
+    w.jobs = Int(j, "jobs");
+    w.why = JustificationFromJson(Obj(j, "why"));
+    if (w.batch_id.empty()) return Status::InvalidArgument("an ingest entry has no batch id");
     return w;
   }
   if (op != "erase" && op != "optout") {

@@ -1,5 +1,6 @@
 #include "cluster/nats_client.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -23,6 +24,9 @@ Status NatsError(natsStatus s, std::string_view what, jsErrCode js_error) {
   if (js_error != 0) message += " (JetStream error " + std::to_string(js_error) + ")";
   if (s == NATS_NOT_FOUND || js_error == JSStreamNotFoundErr || js_error == JSConsumerNotFoundErr) {
     return Status::NotFound(message);
+  }
+  if (s == NATS_CONNECTION_AUTH_FAILED || s == NATS_NOT_PERMITTED) {
+    return Status::PermissionDenied(message);
   }
   return Status::IOError(message);
 }
@@ -71,26 +75,110 @@ Status NatsMessage::Terminate() {
 // ---- NatsConnection ----
 
 Result<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const std::string& url,
-                                                                const std::string& client_name) {
+                                                                const std::string& client_name,
+                                                                const NatsAuth& auth) {
   RETURN_IF_ERROR(OpenLibrary());
+  std::unique_ptr<NatsConnection> c(new NatsConnection());
+  if (!auth.creds_file.empty()) {
+    ASSIGN_OR_RETURN(NKeyCredential cred, LoadCredential(auth.creds_file));
+    c->credential_ = std::make_unique<NKeyCredential>(std::move(cred));
+    c->role_ = c->credential_->role;
+  }
   natsOptions* opts = nullptr;
   natsStatus s = natsOptions_Create(&opts);
   if (s != NATS_OK) return NatsError(s, "NATS options");
+  std::unique_ptr<natsOptions, void (*)(natsOptions*)> owned(opts, natsOptions_Destroy);
   natsOptions_SetURL(opts, url.c_str());
   natsOptions_SetName(opts, client_name.c_str());
   natsOptions_SetTimeout(opts, 2000);
   natsOptions_SetMaxReconnect(opts, -1);
   natsOptions_SetReconnectWait(opts, 250);
-  std::unique_ptr<NatsConnection> c(new NatsConnection());
+  natsOptions_SetErrorHandler(opts, &NatsConnection::OnAsyncError, c.get());
+  if (c->credential_) {
+    s = natsOptions_SetNKey(opts, c->credential_->public_key.c_str(), &NatsConnection::SignNonce,
+                            c->credential_.get());
+    if (s == NATS_OK) {
+      s = natsOptions_SetCustomInboxPrefix(opts, RoleInboxPrefix(c->role_).c_str());
+    }
+    if (s != NATS_OK) return NatsError(s, "NATS credential " + auth.creds_file);
+  }
+  if (auth.has_tls() || url.rfind("tls://", 0) == 0) {
+    s = natsOptions_SetSecure(opts, true);
+    if (s == NATS_OK && !auth.tls_ca.empty()) {
+      s = natsOptions_LoadCATrustedCertificates(opts, auth.tls_ca.c_str());
+    }
+    if (s == NATS_OK && (!auth.tls_cert.empty() || !auth.tls_key.empty())) {
+      if (auth.tls_cert.empty() || auth.tls_key.empty()) {
+        return Status::InvalidArgument(
+            "a NATS client certificate needs both --tls-cert and "
+            "--tls-key");
+      }
+      s = natsOptions_LoadCertificatesChain(opts, auth.tls_cert.c_str(), auth.tls_key.c_str());
+    }
+    if (s != NATS_OK) return NatsError(s, "NATS TLS settings");
+  }
   s = natsConnection_Connect(&c->nc_, opts);
-  natsOptions_Destroy(opts);
-  if (s != NATS_OK) return NatsError(s, "connecting to NATS at " + url);
+  if (s != NATS_OK) {
+    // The server's own words ("Authorization Violation") are in the thread's last error.
+    const char* said = nats_GetLastError(nullptr);
+    Status st = NatsError(
+        s, "connecting to NATS at " + url + (said && *said ? std::string(" (") + said + ")" : ""));
+    if (st.code() == StatusCode::kPermissionDenied) {
+      return Status::PermissionDenied(
+          st.message() +
+          (auth.creds_file.empty()
+               ? " (this server requires a credential: --creds FILE or "
+                 "$LIKENESS_NATS_CREDS)"
+               : " (the server does not accept the credential " + auth.creds_file + ")"));
+    }
+    return st;
+  }
   jsOptions jo;
   jsOptions_Init(&jo);
   jo.Wait = 10000;
   s = natsConnection_JetStream(&c->js_, c->nc_, &jo);
   if (s != NATS_OK) return NatsError(s, "opening JetStream at " + url);
   return c;
+}
+
+void NatsConnection::OnAsyncError(natsConnection* nc, natsSubscription* /*sub*/, natsStatus err,
+                                  void* closure) {
+  if (err != NATS_NOT_PERMITTED) return;
+  const char* text = nullptr;
+  natsConnection_GetLastError(nc, &text);
+  auto* self = static_cast<NatsConnection*>(closure);
+  std::lock_guard lock(self->denied_mu_);
+  self->denied_.emplace_back(text ? text : "permissions violation");
+  if (self->denied_.size() > 64) self->denied_.erase(self->denied_.begin());
+}
+
+natsStatus NatsConnection::SignNonce(char** /*custom_error*/, unsigned char** signature,
+                                     int* length, const char* nonce, void* closure) {
+  const auto* cred = static_cast<const NKeyCredential*>(closure);
+  auto sig = SignWithCredential(*cred, nonce);
+  if (!sig.ok()) return NATS_ERR;
+  *signature = static_cast<unsigned char*>(std::malloc(sig->size()));  // freed by libnats
+  if (*signature == nullptr) return NATS_NO_MEMORY;
+  std::memcpy(*signature, sig->data(), sig->size());
+  *length = static_cast<int>(sig->size());
+  return NATS_OK;
+}
+
+Status NatsConnection::RefusedOr(const std::string& subject, Status otherwise) {
+  std::lock_guard lock(denied_mu_);
+  const std::string quoted = "\"" + subject + "\"";
+  std::vector<std::string> seen = denied_;
+  // The latest violation is recorded before the reply that follows it is processed, while the
+  // error callback runs later on another thread: look at both.
+  const char* last = nullptr;
+  if (natsConnection_GetLastError(nc_, &last) == NATS_NOT_PERMITTED && last) seen.push_back(last);
+  for (const auto& text : seen) {
+    if (text.find(quoted) != std::string::npos) {
+      return Status::PermissionDenied("NATS refused this credential" +
+                                      (role_.empty() ? "" : " (role " + role_ + ")") + ": " + text);
+    }
+  }
+  return otherwise;
 }
 
 NatsConnection::~NatsConnection() {
@@ -190,7 +278,7 @@ Result<uint64_t> NatsConnection::PublishDurable(const std::string& subject, std:
   jsErrCode err = static_cast<jsErrCode>(0);
   natsStatus s =
       js_Publish(&ack, js_, subject.c_str(), data.data(), static_cast<int>(data.size()), &po, &err);
-  if (s != NATS_OK) return NatsError(s, "publishing to " + subject, err);
+  if (s != NATS_OK) return RefusedOr(subject, NatsError(s, "publishing to " + subject, err));
   const uint64_t seq = ack->Sequence;
   jsPubAck_Destroy(ack);
   return seq;
@@ -201,7 +289,7 @@ Result<std::string> NatsConnection::Request(const std::string& subject, std::str
   natsMsg* reply = nullptr;
   natsStatus s = natsConnection_Request(&reply, nc_, subject.c_str(), data.data(),
                                         static_cast<int>(data.size()), Millis(timeout));
-  if (s != NATS_OK) return NatsError(s, "request to " + subject);
+  if (s != NATS_OK) return RefusedOr(subject, NatsError(s, "request to " + subject));
   std::string out(natsMsg_GetData(reply), static_cast<size_t>(natsMsg_GetDataLength(reply)));
   natsMsg_Destroy(reply);
   return out;
@@ -214,7 +302,10 @@ Result<kvStore*> NatsConnection::Bucket(const std::string& bucket) {
   }
   kvStore* kv = nullptr;
   natsStatus s = js_KeyValue(&kv, js_, bucket.c_str());
-  if (s != NATS_OK) return NatsError(s, "key-value bucket " + bucket);
+  if (s != NATS_OK) {
+    return RefusedOr("$JS.API.STREAM.INFO.KV_" + bucket,
+                     NatsError(s, "key-value bucket " + bucket));
+  }
   buckets_.emplace_back(bucket, kv);
   return kv;
 }
@@ -242,7 +333,9 @@ Status NatsConnection::KvPut(const std::string& bucket, const std::string& key,
   uint64_t revision = 0;
   natsStatus s =
       kvStore_Put(&revision, kv, key.c_str(), value.data(), static_cast<int>(value.size()));
-  return s == NATS_OK ? Status::Ok() : NatsError(s, "writing " + bucket + "/" + key);
+  return s == NATS_OK ? Status::Ok()
+                      : RefusedOr("$KV." + bucket + "." + key,
+                                  NatsError(s, "writing " + bucket + "/" + key));
 }
 
 Result<std::optional<std::string>> NatsConnection::KvGet(const std::string& bucket,
@@ -288,8 +381,9 @@ Result<std::unique_ptr<PullConsumer>> PullConsumer::Bind(NatsConnection& connect
   so.Consumer = durable.c_str();
   std::unique_ptr<PullConsumer> c(new PullConsumer());
   jsErrCode err = static_cast<jsErrCode>(0);
-  natsStatus s = js_PullSubscribe(&c->sub_, connection.jetstream(), subject.c_str(),
-                                  durable.c_str(), nullptr, &so, &err);
+  natsStatus s = js_PullSubscribe(&c->sub_, connection.jetstream(),
+                                  subject.empty() ? nullptr : subject.c_str(), durable.c_str(),
+                                  nullptr, &so, &err);
   if (s != NATS_OK) return NatsError(s, "binding consumer " + durable + " on " + stream, err);
   return c;
 }
@@ -326,6 +420,8 @@ Result<std::unique_ptr<QueueResponder>> QueueResponder::Start(NatsConnection& co
   if (s != NATS_OK) return NatsError(s, "subscribing to " + subject);
   s = natsConnection_FlushTimeout(connection.raw(), 2000);  // the server knows us when we return
   if (s != NATS_OK) return NatsError(s, "subscribing to " + subject);
+  // A refused subscription is reported asynchronously, before the flush's answer.
+  RETURN_IF_ERROR(connection.RefusedOr(subject, Status::Ok()));
   return r;
 }
 

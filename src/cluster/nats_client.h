@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cluster/nats_auth.h"
 #include "likeness/status.h"
 
 namespace likeness::cluster {
@@ -64,15 +65,23 @@ class PullConsumer;
 
 class NatsConnection {
  public:
-  // Connects (reconnecting forever on later drops) and opens the JetStream context. IOError when
-  // no server answers at `url`.
+  // Connects (reconnecting forever on later drops) and opens the JetStream context, presenting
+  // `auth`'s credential (its role's inbox prefix is used for every reply) and TLS settings.
+  // IOError when no server answers at `url`; PermissionDenied when the server refuses the
+  // credential (or its absence); the errors of LoadCredential.
   static Result<std::unique_ptr<NatsConnection>> Connect(const std::string& url,
-                                                         const std::string& client_name);
+                                                         const std::string& client_name,
+                                                         const NatsAuth& auth = NatsAuthFromEnv());
   ~NatsConnection();
   NatsConnection(const NatsConnection&) = delete;
   NatsConnection& operator=(const NatsConnection&) = delete;
 
   natsConnection* raw() { return nc_; }
+  // The credential's role ("" without a credential).
+  const std::string& role() const { return role_; }
+  // PermissionDenied when the server reported a permissions violation for `subject` (a refused
+  // publish or subscription: the server drops it and says so asynchronously), else `otherwise`.
+  Status RefusedOr(const std::string& subject, Status otherwise);
   jsCtx* jetstream() { return js_; }
 
   // Creates the stream, or leaves an existing one of that name as it is.
@@ -107,8 +116,17 @@ class NatsConnection {
   NatsConnection() = default;
   Result<kvStore*> Bucket(const std::string& bucket);
 
+  static void OnAsyncError(natsConnection* nc, natsSubscription* sub, natsStatus err,
+                           void* closure);
+  static natsStatus SignNonce(char** custom_error, unsigned char** signature, int* length,
+                              const char* nonce, void* closure);
+
   natsConnection* nc_ = nullptr;
   jsCtx* js_ = nullptr;
+  std::string role_;
+  std::unique_ptr<NKeyCredential> credential_;  // signs the server's nonce at every (re)connect
+  std::mutex denied_mu_;
+  std::vector<std::string> denied_;  // the server's permission violation messages
   std::mutex kv_mu_;
   std::vector<std::pair<std::string, kvStore*>> buckets_;
 };
@@ -116,7 +134,8 @@ class NatsConnection {
 // A bound pull subscription on an existing durable consumer.
 class PullConsumer {
  public:
-  // Binds to `durable` on `stream`, creating it when absent (see EnsureConsumer).
+  // Binds to `durable` on `stream`, creating it when absent (see EnsureConsumer). `subject` may
+  // be empty: every subject of the stream.
   static Result<std::unique_ptr<PullConsumer>> Bind(NatsConnection& connection,
                                                     const std::string& stream,
                                                     const std::string& subject,

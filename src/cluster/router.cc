@@ -15,11 +15,11 @@ namespace {
 
 using nlohmann::json;
 
-std::string RandomRequestId() {
+std::string RandomRequestId(const char* prefix = "er-") {
   std::random_device rd;
   std::mt19937_64 rng((static_cast<uint64_t>(rd()) << 32) ^ rd());
   static const char* hex = "0123456789abcdef";
-  std::string id = "er-";
+  std::string id = prefix;
   for (int i = 0; i < 16; ++i) id += hex[rng() & 15];
   return id;
 }
@@ -37,6 +37,8 @@ Result<std::string> ClusterSearcher::Ask(const std::string& subject, int shard,
     if (attempt > 0) retried_.fetch_add(1);
     auto raw = nats_->Request(subject, request, routing_.try_timeout);
     if (raw.ok()) return raw;
+    // This credential may not ask: retrying changes nothing.
+    if (raw.status().code() == StatusCode::kPermissionDenied) return raw.status();
     // No replica subscribed, or the one that took the request died: the queue group gives the
     // next request to a live member. A short pause lets the server notice a dead connection.
     last = raw.status();
@@ -129,9 +131,10 @@ Result<int64_t> ClusterSearcher::GallerySize() {
 }
 
 Result<std::shared_ptr<ClusterSearcher>> AttachCluster(engine::Engine& engine,
-                                                       const std::string& nats_url) {
+                                                       const std::string& nats_url,
+                                                       const NatsAuth& auth) {
   ASSIGN_OR_RETURN(std::unique_ptr<NatsConnection> c,
-                   NatsConnection::Connect(nats_url, "likeness-router"));
+                   NatsConnection::Connect(nats_url, "likeness-router", auth));
   std::shared_ptr<NatsConnection> nats(std::move(c));
   ASSIGN_OR_RETURN(ShardMap map, LoadShardMap(*nats));
   auto searcher = std::make_shared<ClusterSearcher>(nats, map);
@@ -139,11 +142,29 @@ Result<std::shared_ptr<ClusterSearcher>> AttachCluster(engine::Engine& engine,
   return searcher;
 }
 
-Result<int64_t> EnqueueIngest(NatsConnection& nats, const engine::SourceDeclaration& source,
-                              const std::vector<std::filesystem::path>& paths,
-                              const std::string& operator_id,
-                              const std::function<void(const EnqueueProgress&)>& progress) {
+Result<IngestRun> EnqueueIngest(NatsConnection& nats, const ShardMap& map,
+                                const engine::SourceDeclaration& source,
+                                const std::vector<std::filesystem::path>& paths,
+                                const std::string& operator_id, const std::string& batch_id,
+                                const std::function<void(const EnqueueProgress&)>& progress) {
+  if (batch_id.empty()) return Status::InvalidArgument("an ingest run needs a batch id");
   ASSIGN_OR_RETURN(std::vector<std::filesystem::path> files, sources::ListFiles(paths));
+  IngestRun run;
+  run.batch_id = batch_id;
+  ShardWrite begin;
+  begin.op = ShardWrite::Op::kIngestBegin;
+  begin.source = source;
+  begin.batch_id = run.batch_id;
+  begin.jobs = static_cast<int64_t>(files.size());
+  begin.why.operator_id = operator_id;
+  const std::string declaration = EncodeWrite(begin);
+  for (int s = 0; s < map.shards; ++s) {
+    // Durable in every shard's log before any job exists, so it precedes the run's images there.
+    ASSIGN_OR_RETURN(uint64_t seq,
+                     nats.PublishDurable(ShardControlSubject(s), declaration,
+                                         run.batch_id + ".s" + std::to_string(s) + ".begin"));
+    (void)seq;
+  }
   EnqueueProgress p;
   p.total = static_cast<int64_t>(files.size());
   for (const auto& file : files) {
@@ -151,6 +172,7 @@ Result<int64_t> EnqueueIngest(NatsConnection& nats, const engine::SourceDeclarat
     job.source = source;
     job.location = std::filesystem::absolute(file).lexically_normal().string();
     job.operator_id = operator_id;
+    job.batch_id = run.batch_id;
     const std::string id =
         "job-" +
         Sha256Hex({reinterpret_cast<const uint8_t*>(job.location.data()), job.location.size()});
@@ -159,13 +181,35 @@ Result<int64_t> EnqueueIngest(NatsConnection& nats, const engine::SourceDeclarat
     ++p.queued;
     if (progress && (p.queued % 100 == 0 || p.queued == p.total)) progress(p);
   }
-  return p.queued;
+  run.queued = p.queued;
+  return run;
+}
+
+std::string NewBatchId() { return RandomRequestId("ib-"); }
+
+Status EndIngest(NatsConnection& nats, const ShardMap& map, const std::string& batch_id,
+                 const std::string& operator_id, int64_t jobs_finished) {
+  ShardWrite end;
+  end.op = ShardWrite::Op::kIngestEnd;
+  end.batch_id = batch_id;
+  end.jobs = jobs_finished;
+  end.why.operator_id = operator_id;
+  const std::string body = EncodeWrite(end);
+  for (int s = 0; s < map.shards; ++s) {
+    ASSIGN_OR_RETURN(uint64_t seq,
+                     nats.PublishDurable(ShardControlSubject(s), body,
+                                         batch_id + ".s" + std::to_string(s) + ".end"));
+    (void)seq;
+  }
+  return Status::Ok();
 }
 
 Result<uint64_t> PendingJobs(NatsConnection& nats) { return nats.StreamMessages(kJobsStream); }
 
 Result<std::string> SendErasure(NatsConnection& nats, const ShardMap& map, ShardWrite write) {
-  if (write.op == ShardWrite::Op::kStore) return Status::InvalidArgument("not an erasure");
+  if (write.op != ShardWrite::Op::kErase && write.op != ShardWrite::Op::kOptOut) {
+    return Status::InvalidArgument("not an erasure");
+  }
   if (write.request_id.empty()) write.request_id = RandomRequestId();
   json asked = {{"request_id", write.request_id},
                 {"op", write.op == ShardWrite::Op::kOptOut ? "optout" : "erase"},
@@ -181,9 +225,9 @@ Result<std::string> SendErasure(NatsConnection& nats, const ShardMap& map, Shard
   for (int s = 0; s < map.shards; ++s) {
     // Durable in shard s's log once this returns; a shard that is down applies it when it returns,
     // before it answers any search.
-    ASSIGN_OR_RETURN(
-        uint64_t seq,
-        nats.PublishDurable(ShardLogSubject(s), body, write.request_id + ".s" + std::to_string(s)));
+    ASSIGN_OR_RETURN(uint64_t seq,
+                     nats.PublishDurable(ShardControlSubject(s), body,
+                                         write.request_id + ".s" + std::to_string(s)));
     (void)seq;
   }
   return write.request_id;

@@ -52,19 +52,37 @@ class ClusterSearcher : public engine::RemoteSearcher {
   std::atomic<int64_t> retried_{0};
 };
 
-// Connects and installs a ClusterSearcher on `engine`. Errors: connection, shard map.
+// Connects (with `auth`: the router's credential) and installs a ClusterSearcher on `engine`.
+// Errors: connection, shard map.
 Result<std::shared_ptr<ClusterSearcher>> AttachCluster(engine::Engine& engine,
-                                                       const std::string& nats_url);
+                                                       const std::string& nats_url,
+                                                       const NatsAuth& auth = NatsAuthFromEnv());
 
 struct EnqueueProgress {
   int64_t queued = 0, total = 0;
 };
-// Queues one job per image file under `paths` (folders are walked). Returns the number queued.
-// A job re-queued within two minutes is dropped as a duplicate (message id of its location).
-Result<int64_t> EnqueueIngest(NatsConnection& nats, const engine::SourceDeclaration& source,
-                              const std::vector<std::filesystem::path>& paths,
-                              const std::string& operator_id,
-                              const std::function<void(const EnqueueProgress&)>& progress = {});
+struct IngestRun {
+  std::string batch_id;  // "ib-<16 hex>": in every job, shard entry and audit record of the run
+  int64_t queued = 0;
+};
+// Declares `source` to every shard (an ingest-begin entry on each shard's control subject: the
+// shard declares the source and audits the run's start; workers' image entries of a source no
+// router declared are refused) and then queues one job per image file under `paths` (folders are
+// walked). A job re-queued within two minutes is dropped as a duplicate (message id of its
+// location).
+// `batch_id`: from NewBatchId (so the caller can audit the run before it starts).
+Result<IngestRun> EnqueueIngest(NatsConnection& nats, const ShardMap& map,
+                                const engine::SourceDeclaration& source,
+                                const std::vector<std::filesystem::path>& paths,
+                                const std::string& operator_id, const std::string& batch_id,
+                                const std::function<void(const EnqueueProgress&)>& progress = {});
+// A new ingest run id, "ib-<16 hex>".
+std::string NewBatchId();
+
+// Tells every shard that the run's jobs are all finished (an ingest-end entry after the workers
+// drained the queue): each shard writes its remaining counts and the run's end to its audit chain.
+Status EndIngest(NatsConnection& nats, const ShardMap& map, const std::string& batch_id,
+                 const std::string& operator_id, int64_t jobs_finished);
 
 // Jobs queued and not yet acknowledged by a worker.
 Result<uint64_t> PendingJobs(NatsConnection& nats);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -10,6 +11,7 @@
 
 #include "cluster/messages.h"
 #include "cluster/nats_client.h"
+#include "cluster/shard_audit.h"
 #include "cluster/topology.h"
 #include "engine/ingest.h"
 #include "engine/search.h"
@@ -38,8 +40,9 @@ class ShardReplica {
       o_.log("shard " + std::to_string(o_.shard) + "/" + std::to_string(o_.replica) + ": " + line);
   }
 
-  // Applies one log entry. OK: acknowledge it. Any error: leave it for redelivery.
-  Status Apply(std::string_view data) {
+  // Applies one log entry that arrived on `subject`. OK: acknowledge it. Any error: leave it for
+  // redelivery.
+  Status Apply(std::string_view subject, std::string_view data) {
     auto write = DecodeWrite(data);
     if (!write.ok()) {
       // Malformed entries can never apply; they are acknowledged (and reported) so they do not
@@ -47,6 +50,11 @@ class ShardReplica {
       Log("skipping a malformed log entry: " + write.status().ToString());
       return Status::Ok();
     }
+    // Workers may write only the store subject and routers only the control subject (NATS
+    // permissions); an entry whose kind does not match its subject was forged by a role that may
+    // not send it. It is refused, audited, and acknowledged so it does not block the log.
+    const bool on_store = subject == ShardStoreSubject(o_.shard);
+    if (IsStoreOp(write->op) != on_store) return RefuseForged(subject, *write);
     switch (write->op) {
       case ShardWrite::Op::kStore:
         return ApplyStore(*write);
@@ -54,9 +62,15 @@ class ShardReplica {
         return ApplyErase(*write);
       case ShardWrite::Op::kOptOut:
         return ApplyOptOut(*write);
+      case ShardWrite::Op::kIngestBegin:
+        return ApplyIngestBegin(*write);
+      case ShardWrite::Op::kIngestEnd:
+        return ApplyIngestEnd(*write);
     }
     return Status::Ok();
   }
+
+  ShardAudit& audit() { return audit_; }
 
   std::string Search(std::string_view request) {
     ShardSearchReply reply;
@@ -126,13 +140,47 @@ class ShardReplica {
     return engine::FaceCropJpeg(decoded, face.box);
   }
 
+  // The stored source of a store entry: one a router declared (an ingest-begin entry), with the
+  // same legal footing. FailedPrecondition otherwise (a worker cannot invent a source).
   Result<catalog::SourceRecord> Source(const engine::SourceDeclaration& d) {
     auto it = sources_.find(d.name);
     if (it != sources_.end()) return it->second;
+    auto held = engine_.catalog().GetSourceByName(d.name);
+    if (!held.ok()) {
+      if (held.status().code() == StatusCode::kNotFound) {
+        return Status::FailedPrecondition("no router declared a source '" + d.name + "'");
+      }
+      return held.status();
+    }
     ASSIGN_OR_RETURN(catalog::SourceRecord s, engine::DeclareSource(engine_.catalog(), d));
     sources_[d.name] = s;
     return s;
   }
+
+  Status RefuseForged(std::string_view subject, const ShardWrite& w) {
+    Log(std::string(IsStoreOp(w.op) ? "refused an image entry" : "refused a control entry") +
+        " that arrived on " + std::string(subject) +
+        " (a role sent what it may not; see the audit chain)");
+    return audit_.RecordRefusedEntry(subject, w);
+  }
+
+  Status ApplyIngestBegin(const ShardWrite& w) {
+    auto declared = engine::ValidateDeclaration(w.source);
+    Status st = declared.status();
+    if (declared.ok()) {
+      auto s = engine::DeclareSource(engine_.catalog(), *declared);
+      if (s.ok()) {
+        sources_[s->name] = *s;
+      }
+      st = s.status();
+    }
+    RETURN_IF_ERROR(audit_.RecordRunBegin(w, st));
+    Log("ingest run " + w.batch_id + " of source '" + w.source.name + "' by " + w.why.operator_id +
+        (st.ok() ? "" : " refused: " + st.ToString()));
+    return Status::Ok();
+  }
+
+  Status ApplyIngestEnd(const ShardWrite& w) { return audit_.RecordRunEnd(w); }
 
   Result<int64_t> Batch(const catalog::SourceRecord& s) {
     auto it = batches_.find(s.id);
@@ -150,18 +198,23 @@ class ShardReplica {
     }
     auto source = Source(w.source);
     if (!source.ok()) {
-      Log("source '" + w.source.name + "' refused: " + source.status().ToString());
+      Log("image of source '" + w.source.name + "' refused: " + source.status().ToString());
+      audit_.CountRefused(w);
       return Status::Ok();  // a declaration that can never be accepted: drop the entry
     }
     if (engine::IngestPolicy* policy = engine_.ingest_policy()) {
       if (Status admit = policy->AdmitSource(*source); !admit.ok()) {
         Log("image of '" + source->name + "' refused: " + admit.ToString());
+        audit_.CountRefused(w);
         return Status::Ok();
       }
     }
     ASSIGN_OR_RETURN(std::optional<int64_t> held,
                      engine_.catalog().FindImageByHash(w.image.content_hash));
-    if (held) return Status::Ok();  // a redelivery or a re-publish: stored once already
+    if (held) {  // a redelivery or a re-publish: stored once already
+      audit_.CountAlreadyHeld(w);
+      return Status::Ok();
+    }
     if (engine::IngestPolicy* erased = engine_.ingest_policy();
         erased && erased->PreviouslyErased(w.image.content_hash)) {
       Log("an image of '" + source->name + "' was erased before; not stored again");
@@ -181,6 +234,7 @@ class ShardReplica {
     Status st = engine_.StoreImage(w.image, faces);
     if (st.code() == StatusCode::kAlreadyExists) return Status::Ok();
     RETURN_IF_ERROR(st);
+    audit_.CountStored(w, static_cast<int64_t>(faces.size()));
     ++stored_;
     dirty_ = true;
     return Status::Ok();
@@ -272,6 +326,7 @@ class ShardReplica {
   governance::Governance& gov_;
   std::map<std::string, catalog::SourceRecord> sources_;
   std::map<int64_t, int64_t> batches_;
+  ShardAudit audit_{gov_, o_.shard, o_.replica};
   std::atomic<int64_t> searches_{0};
   int64_t stored_ = 0;
   bool dirty_ = false;
@@ -282,7 +337,7 @@ class ShardReplica {
 Status RunShardNode(const ShardNodeOptions& o) {
   const std::string name =
       "likeness-shard-" + std::to_string(o.shard) + "-" + std::to_string(o.replica);
-  ASSIGN_OR_RETURN(auto nats, NatsConnection::Connect(o.nats_url, name));
+  ASSIGN_OR_RETURN(auto nats, NatsConnection::Connect(o.nats_url, name, o.auth));
   ASSIGN_OR_RETURN(ShardMap map, LoadShardMap(*nats));
   if (o.shard < 0 || o.shard >= map.shards || o.replica < 0 || o.replica >= map.replicas) {
     return Status::InvalidArgument("the cluster has shards 0.." + std::to_string(map.shards - 1) +
@@ -293,13 +348,15 @@ Status RunShardNode(const ShardNodeOptions& o) {
   ASSIGN_OR_RETURN(auto engine, engine::Engine::Open(engine_options));
   ASSIGN_OR_RETURN(auto gov, governance::Governance::Open(*engine, name));
   ShardReplica replica(o, map.shards, *nats, *engine, *gov);
+  RETURN_IF_ERROR(replica.audit().RecordStart(engine->catalog()));
   ASSIGN_OR_RETURN(auto log,
-                   PullConsumer::Bind(*nats, ShardStream(o.shard), ShardLogSubject(o.shard),
-                                      ReplicaDurable(o.replica), std::chrono::seconds(30)));
+                   PullConsumer::Bind(*nats, ShardStream(o.shard), "", ReplicaDurable(o.replica),
+                                      std::chrono::seconds(30)));
   std::unique_ptr<QueueResponder> responder, media;
   uint64_t applied_seq = 0;
   int64_t applied = 0;
   auto last_save = Clock::now();
+  auto last_audit = Clock::now();
   auto last_beat = Clock::now() - std::chrono::seconds(10);
   replica.Log("catching up with the shard log");
   while (!(o.stop && o.stop->load())) {
@@ -310,7 +367,7 @@ Status RunShardNode(const ShardNodeOptions& o) {
       continue;
     }
     for (NatsMessage& m : *batch) {
-      Status st = replica.Apply(m.data());
+      Status st = replica.Apply(m.subject(), m.data());
       if (!st.ok()) {
         replica.Log("applying entry " + std::to_string(m.stream_sequence()) + " failed (" +
                     st.ToString() + "); it will be redelivered");
@@ -357,6 +414,11 @@ Status RunShardNode(const ShardNodeOptions& o) {
         replica.Log("retraining the index codebooks in the background");
       }
     }
+    if (batch->empty() || now - last_audit >= std::chrono::seconds(10)) {
+      // Stores are committed before this record; a failed audit write is retried next round.
+      if (Status st = replica.audit().Flush(); !st.ok()) replica.Log("audit: " + st.ToString());
+      last_audit = now;
+    }
     if (now - last_beat >= std::chrono::seconds(1)) {
       replica.Heartbeat(responder ? "serving" : "catching-up", applied_seq);
       last_beat = now;
@@ -365,6 +427,7 @@ Status RunShardNode(const ShardNodeOptions& o) {
   responder.reset();  // no search is answered from here on
   media.reset();
   if (replica.dirty()) RETURN_IF_ERROR(engine->SaveIndex());
+  RETURN_IF_ERROR(replica.audit().Flush());
   replica.Heartbeat("stopped", applied_seq);
   return Status::Ok();
 }

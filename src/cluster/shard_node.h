@@ -16,6 +16,7 @@
 #include <functional>
 #include <string>
 
+#include "cluster/nats_auth.h"
 #include "engine/engine.h"
 #include "likeness/status.h"
 
@@ -23,6 +24,7 @@ namespace likeness::cluster {
 
 struct ShardNodeOptions {
   std::string nats_url;
+  NatsAuth auth;  // the shard's credential (role shard-<n>) and TLS settings
   int shard = 0;
   int replica = 0;
   engine::EngineOptions engine;  // data_dir: this replica's own folder

@@ -8,7 +8,8 @@
 namespace likeness::cluster {
 
 std::string ShardStream(int shard) { return "LK_SHARD_" + std::to_string(shard); }
-std::string ShardLogSubject(int shard) { return "lk.shard." + std::to_string(shard) + ".log"; }
+std::string ShardStoreSubject(int shard) { return "lk.shard." + std::to_string(shard) + ".store"; }
+std::string ShardControlSubject(int shard) { return "lk.shard." + std::to_string(shard) + ".ctl"; }
 std::string ShardSearchSubject(int shard) { return "lk.search." + std::to_string(shard); }
 std::string ShardQueueGroup(int shard) { return "shard-" + std::to_string(shard); }
 std::string ShardMediaSubject(int shard) { return "lk.media." + std::to_string(shard); }
@@ -93,7 +94,7 @@ Status InitCluster(NatsConnection& nats, const ShardMap& wanted) {
   RETURN_IF_ERROR(nats.EnsureConsumer(kJobsStream, kWorkersDurable, wanted.job_ack_wait));
   for (int s = 0; s < wanted.shards; ++s) {
     RETURN_IF_ERROR(nats.EnsureStream({ShardStream(s),
-                                       {ShardLogSubject(s)},
+                                       {ShardStoreSubject(s), ShardControlSubject(s)},
                                        StreamOptions::Retention::kInterest,
                                        std::chrono::seconds(600)}));
     for (int r = 0; r < wanted.replicas; ++r) {

@@ -2,8 +2,12 @@
 //
 //   LK_JOBS      work-queue stream, subject lk.jobs: ingest jobs; durable pull consumer "workers"
 //                shared by every worker (each job goes to one worker, removed when acknowledged).
-//   LK_SHARD_<n> interest stream, subject lk.shard.<n>.log: shard n's replication log (stores,
-//                erasures, opt-outs, in one order); one durable consumer "replica-<r>" per replica,
+//   LK_SHARD_<n> interest stream, subjects lk.shard.<n>.store (image entries, written by workers)
+//                and lk.shard.<n>.ctl (erasures, opt-outs and ingest declarations, written by
+//                routers): shard n's replication log, in one order. NATS permissions let each role
+//                write only its own subject (auth_config.h) and the shard applies an entry only
+//                when its kind matches the subject it arrived on. One durable consumer
+//                "replica-<r>" per replica,
 //                created by `cluster init`, so a message stays until every replica applied it and
 //                is then removed (no biometric data is kept in NATS after it reached the shard).
 //   lk.search.<n> request subject for shard n's searches, queue group "shard-<n>": one replica of
@@ -33,8 +37,9 @@ inline constexpr const char* kClusterBucket = "LK_CLUSTER";
 inline constexpr const char* kReceiptsBucket = "LK_RECEIPTS";
 inline constexpr const char* kShardMapKey = "shardmap";
 
-std::string ShardStream(int shard);      // "LK_SHARD_<n>"
-std::string ShardLogSubject(int shard);  // "lk.shard.<n>.log"
+std::string ShardStream(int shard);          // "LK_SHARD_<n>"
+std::string ShardStoreSubject(int shard);    // "lk.shard.<n>.store": image entries (workers)
+std::string ShardControlSubject(int shard);  // "lk.shard.<n>.ctl": erasures etc. (routers)
 std::string ShardSearchSubject(int shard);
 std::string ShardQueueGroup(int shard);
 std::string ShardMediaSubject(int shard);  // "lk.media.<n>": face crops, same queue group

@@ -11,25 +11,38 @@
 #include "common/hash.h"
 #include "imageio/decode.h"
 #include "privacy/utc_time.h"
+#include "sources/sources.h"
 
 namespace likeness::cluster {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The shard log entry for one image: decode, detect, embed (as engine::Ingest does).
+bool IsUnder(const std::filesystem::path& path, const std::filesystem::path& root) {
+  auto p = path.begin();
+  for (auto r = root.begin(); r != root.end(); ++r, ++p) {
+    if (r->empty()) continue;  // a trailing separator
+    if (p == path.end() || *p != *r) return false;
+  }
+  return true;
+}
+
+// The shard log entry for one image: decode, detect, embed (as engine::Ingest does), read from
+// `location` (the job's, resolved under the worker's roots).
 Result<ShardWrite> AnalyseImage(engine::Engine& engine, vision::FaceAnalyzer& analyzer,
-                                const IngestJob& job) {
+                                const IngestJob& job, const std::string& location) {
   const engine::EngineOptions& opt = engine.options();
-  ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, engine::ReadStoredBytes(job.location, opt));
+  ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, engine::ReadStoredBytes(location, opt));
   ASSIGN_OR_RETURN(imageio::DecodedImage image, imageio::DecodeImage(bytes, opt.decode));
   ASSIGN_OR_RETURN(std::vector<vision::AnalyzedFace> faces,
                    analyzer.Analyze(image.bgr, opt.analyze));
   ShardWrite w;
   w.op = ShardWrite::Op::kStore;
   w.source = job.source;
+  w.batch_id = job.batch_id;
+  w.why.operator_id = job.operator_id;
   w.image.content_hash = Sha256Hex(bytes);
-  w.image.path = job.location;
+  w.image.path = location;
   w.image.format = std::string(imageio::FormatName(image.format));
   w.image.width = image.original_width;
   w.image.height = image.original_height;
@@ -48,6 +61,7 @@ bool Permanent(const Status& st) {
     case StatusCode::kResourceExhausted:
     case StatusCode::kUnsupported:
     case StatusCode::kCorruption:
+    case StatusCode::kPermissionDenied:
       return true;
     default:
       return false;
@@ -56,11 +70,44 @@ bool Permanent(const Status& st) {
 
 }  // namespace
 
+Result<std::string> ResolveUnderRoots(const std::string& location,
+                                      const std::vector<std::filesystem::path>& roots) {
+  std::filesystem::path file = location;
+  std::string entry;
+  const bool archived = sources::SplitArchiveLocation(location, &file, &entry);
+  std::error_code ec;
+  const std::filesystem::path real = std::filesystem::canonical(file, ec);
+  if (ec) return Status::NotFound(file.string() + ": " + ec.message());
+  for (const auto& root : roots) {
+    if (IsUnder(real, root)) {
+      return archived ? sources::ArchiveEntryLocation(real, entry) : real.string();
+    }
+  }
+  std::string names;
+  for (const auto& root : roots) names += (names.empty() ? "" : ", ") + root.string();
+  return Status::PermissionDenied(location + " is outside this worker's source roots (" + names +
+                                  "); the job is refused");
+}
+
 Status RunWorkerNode(const WorkerNodeOptions& o) {
   auto log = [&o](const std::string& line) {
     if (o.log) o.log(o.name + ": " + line);
   };
-  ASSIGN_OR_RETURN(auto nats, NatsConnection::Connect(o.nats_url, "likeness-" + o.name));
+  if (o.source_roots.empty()) {
+    return Status::InvalidArgument(
+        "a worker reads images only under its source roots: give --source-root DIR (or "
+        "$LIKENESS_SOURCE_ROOTS, separated by ':')");
+  }
+  std::vector<std::filesystem::path> roots;
+  for (const auto& root : o.source_roots) {
+    std::error_code ec;
+    auto real = std::filesystem::canonical(root, ec);
+    if (ec || !std::filesystem::is_directory(real)) {
+      return Status::NotFound("source root " + root.string() + " is not a folder");
+    }
+    roots.push_back(real);
+  }
+  ASSIGN_OR_RETURN(auto nats, NatsConnection::Connect(o.nats_url, "likeness-" + o.name, o.auth));
   ASSIGN_OR_RETURN(ShardMap map, LoadShardMap(*nats));
   ASSIGN_OR_RETURN(auto engine, engine::Engine::Open(o.engine));
   ASSIGN_OR_RETURN(auto analyzer, engine->NewAnalyzer());
@@ -86,7 +133,9 @@ Status RunWorkerNode(const WorkerNodeOptions& o) {
         ++failed;
         continue;
       }
-      auto write = AnalyseImage(*engine, *analyzer, *job);
+      auto location = ResolveUnderRoots(job->location, roots);
+      auto write = location.ok() ? AnalyseImage(*engine, *analyzer, *job, *location)
+                                 : Result<ShardWrite>(location.status());
       if (!write.ok()) {
         log(job->location + ": " + write.status().ToString());
         if (Permanent(write.status())) {
@@ -98,7 +147,8 @@ Status RunWorkerNode(const WorkerNodeOptions& o) {
         continue;
       }
       const int shard = ShardOf(write->image.content_hash, map.shards);
-      auto seq = nats->PublishDurable(ShardLogSubject(shard), EncodeWrite(*write),
+      write->worker = o.name;
+      auto seq = nats->PublishDurable(ShardStoreSubject(shard), EncodeWrite(*write),
                                       "img-" + write->image.content_hash);
       if (!seq.ok()) {
         log(job->location + ": " + seq.status().ToString());

@@ -1,7 +1,13 @@
 """Starts and drives a Likeness cluster on loopback: nats-server (JetStream, file store), shard
 replicas, workers and a router (`likeness serve --cluster`), each its own process with its own
-data folder under one root. Used by tests/cluster/cluster_test.py and bench/cluster/scaling.py.
-Standard library only."""
+data folder under one root. Used by tests/cluster/cluster_test.py, tests/redteam/cluster/ and
+bench/cluster/scaling.py. Standard library only.
+
+Authenticated by default, as an operator would run it: `cluster init --auth-out ROOT/auth` writes
+the nats-server authorization (one nkey user per role) and one credential per role; nats-server
+starts with `-c ROOT/auth/nats-auth.conf`; `cluster init` then runs as admin, and every process
+gets only its own role's credential (shards shard-<n>, workers worker, router and the admin
+commands router). Workers read images only under `source_roots`."""
 import http.client
 import json
 import os
@@ -43,7 +49,7 @@ def multipart(fields, files):
 
 
 class Cluster:
-    def __init__(self, bin_path, root, shards, replicas, env=None):
+    def __init__(self, bin_path, root, shards, replicas, env=None, auth=True):
         self.bin = bin_path
         self.root = root
         self.shards = shards
@@ -52,6 +58,11 @@ class Cluster:
         self.url = f'nats://127.0.0.1:{self.port}'
         self.env = dict(os.environ if env is None else env)
         self.env.setdefault('LIKENESS_OPERATOR', 'cluster-test')
+        for k in ('LIKENESS_NATS_CREDS', 'LIKENESS_SOURCE_ROOTS'):
+            self.env.pop(k, None)
+        self.auth = auth
+        self.auth_dir = os.path.join(root, 'auth')
+        self.source_roots = [root]
         self.procs = {}  # name -> Popen
         self.nats = None
         self.router = None
@@ -61,14 +72,29 @@ class Cluster:
     def log(self, name):
         return open(os.path.join(self.root, f'{name}.log'), 'ab')
 
+    def creds(self, role):
+        """The credential file of a role (admin, router, worker, shard-<n>); None without auth."""
+        return os.path.join(self.auth_dir, f'{role}.creds') if self.auth else None
+
+    def role_env(self, role):
+        env = dict(self.env)
+        if self.auth and role:
+            env['LIKENESS_NATS_CREDS'] = self.creds(role)
+        return env
+
     def start_nats(self):
         exe = shutil.which('nats-server') or ('/usr/sbin/nats-server'
                                               if os.path.exists('/usr/sbin/nats-server') else None)
         if exe is None:
             raise FileNotFoundError('nats-server')
-        self.nats = subprocess.Popen([exe, '-js', '-sd', os.path.join(self.root, 'jetstream'),
-                                      '-a', '127.0.0.1', '-p', str(self.port)],
-                                     stdout=self.log('nats'), stderr=subprocess.STDOUT)
+        args = [exe, '-js', '-sd', os.path.join(self.root, 'jetstream'), '-a', '127.0.0.1',
+                '-p', str(self.port)]
+        if self.auth:
+            # The operator's order: write the authorization first, start the server with it.
+            self.cli('cluster', 'init', '--auth-out', self.auth_dir, '--shards', str(self.shards),
+                     role=None)
+            args = [exe, '-c', os.path.join(self.auth_dir, 'nats-auth.conf')] + args[1:]
+        self.nats = subprocess.Popen(args, stdout=self.log('nats'), stderr=subprocess.STDOUT)
 
         def up():
             try:
@@ -78,33 +104,37 @@ class Cluster:
                 return False
         wait_for(up, 20, 'nats-server')
 
-    def cli(self, *args, data=None, check=True, timeout=600):
+    def cli(self, *args, data=None, check=True, timeout=600, role='router'):
+        """Runs the likeness CLI with `role`'s NATS credential (None: no credential)."""
         cmd = [self.bin]
         if data:
             cmd += ['--data', os.path.join(self.root, data)]
         cmd += list(args)
-        r = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=timeout)
+        r = subprocess.run(cmd, env=self.role_env(role), capture_output=True, text=True,
+                           timeout=timeout)
         if check and r.returncode != 0:
             raise RuntimeError(f'{" ".join(cmd)} exited {r.returncode}: {r.stderr[-2000:]}')
         return r
 
     def init(self, job_ack_wait=5):
         self.cli('cluster', 'init', '--nats', self.url, '--shards', str(self.shards),
-                 '--replicas', str(self.replicas), '--job-ack-wait', str(job_ack_wait))
+                 '--replicas', str(self.replicas), '--job-ack-wait', str(job_ack_wait),
+                 role='admin')
 
     def start_shard(self, s, r):
         name = f's{s}r{r}'
         self.procs[name] = subprocess.Popen(
             [self.bin, '--data', os.path.join(self.root, name), '--no-tiling', '-q', 'cluster',
              'shard', '--nats', self.url, '--shard', str(s), '--replica', str(r)],
-            env=self.env, stdout=self.log(name), stderr=subprocess.STDOUT)
+            env=self.role_env(f'shard-{s}'), stdout=self.log(name), stderr=subprocess.STDOUT)
         return name
 
     def start_worker(self, name):
         self.procs[name] = subprocess.Popen(
             [self.bin, '--data', os.path.join(self.root, name), '--no-tiling', '-q', 'cluster',
-             'worker', '--nats', self.url, '--name', name],
-            env=self.env, stdout=self.log(name), stderr=subprocess.STDOUT)
+             'worker', '--nats', self.url, '--name', name] +
+            [a for r in self.source_roots for a in ('--source-root', r)],
+            env=self.role_env('worker'), stdout=self.log(name), stderr=subprocess.STDOUT)
         return name
 
     def kill(self, name, sig=signal.SIGKILL):
@@ -114,14 +144,14 @@ class Cluster:
 
     def new_key(self, role='search'):
         return self.cli('keys', 'create', '--name', f'test-{uuid.uuid4().hex[:8]}', '--role', role,
-                        data='router').stdout.strip()
+                        data='router', role=None).stdout.strip()
 
     def start_router(self, threads=2):
         key = self.new_key()
         self.router = subprocess.Popen(
             [self.bin, '--data', os.path.join(self.root, 'router'), '--cluster', self.url, '-q',
              'serve', '--port', '0', '--threads', str(threads)],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            env=self.role_env('router'), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 120
         while time.time() < deadline and self.router_port is None:
             line = self.router.stderr.readline()

@@ -9,11 +9,17 @@ shards x two replicas, two workers and one router (`likeness serve --cluster`).
      search refuses to answer from part of the catalog; bring the shard back: it applies the
      erasure before it serves, the receipt completes, the face is no longer found.
 
+The cluster is authenticated (issue 12): a client without a credential is refused, a worker's
+credential cannot search or erase (the full set of attacks is tests/redteam/cluster/), and the
+ingest is audited: the router's chain holds the run, and the shards' chains account for every
+image they stored.
+
 Exit 77 (skip) when nats-server or the demo photos are missing."""
 import argparse
 import json
 import os
 import random
+import signal
 import sys
 import tempfile
 import threading
@@ -29,6 +35,13 @@ def check(cond, what):
     if not cond:
         raise AssertionError(what)
     print(f'  ok: {what}', flush=True)
+
+
+def audit(c, data, action):
+    """The audit records of `action` in the chain of the data folder `data`."""
+    r = c.cli('audit', 'show', '--action', action, '--limit', '100000', '--json', data=data,
+              role=None)
+    return json.loads(r.stdout)['entries']
 
 
 def main():
@@ -70,6 +83,7 @@ def run(a, c, demo, root):
     n = len(files)
     print(f'{n} images generated', flush=True)
 
+    c.source_roots = [images]
     c.init()
     for s in range(2):
         for r in range(2):
@@ -79,6 +93,14 @@ def run(a, c, demo, root):
     c.wait_serving(timeout=180)
     print('cluster up: 2 shards x 2 replicas, 2 workers', flush=True)
 
+    # ---- 0. authentication ----
+    r = c.cli('cluster', 'status', '--nats', c.url, role=None, check=False)
+    check(r.returncode != 0 and 'Authorization Violation' in r.stderr,
+          f'a client without a credential is refused by NATS (exit {r.returncode})')
+    r = c.cli('cluster', 'bench', '--nats', c.url, '--queries', '1', role='worker', check=False)
+    check(r.returncode != 0 and 'Permissions Violation' in r.stderr,
+          f'a worker credential cannot send a search (exit {r.returncode})')
+
     # A declaration no shard would accept is refused before anything is queued.
     r = c.cli('cluster', 'ingest', images, '--nats', c.url, '--source', 'bad', '--basis', 'art6-1-e',
               '--jurisdiction', 'DE', check=False)
@@ -87,8 +109,13 @@ def run(a, c, demo, root):
 
     # ---- 1. ingest; kill -9 a worker mid-ingest ----
     t0 = time.time()
-    c.cli('cluster', 'ingest', images, '--nats', c.url, '--source', 'cluster-test',
-          '--basis', 'art6-1-f,art9-2-e', '--jurisdiction', 'DE')
+    r = c.cli('cluster', 'ingest', images, '--nats', c.url, '--source', 'cluster-test',
+              '--basis', 'art6-1-f,art9-2-e', '--jurisdiction', 'DE', data='router')
+    batch = json.loads(r.stdout)['batch_id']
+    router_audit = audit(c, 'router', 'cluster.ingest.queued')
+    check(any(e['details'].get('batch_id') == batch and e['details'].get('jobs_queued') == n
+              and e['operator'] == 'cluster-test' for e in router_audit),
+          f'the router\'s audit chain records the run ({batch}: source, operator, {n} jobs)')
 
     def worker_done():
         return sum(w.get('done', 0) for w in c.status()['workers'])
@@ -194,6 +221,10 @@ def run(a, c, demo, root):
     shards = {s['shard']: s for s in receipt['shards']}
     check(shards[0]['acknowledged'] and not shards[1]['acknowledged'] and not receipt['complete'],
           'the receipt lists shard 0 acknowledged and shard 1 pending')
+    r = c.cli('cluster', 'erase', '--nats', c.url, '--image', victim['image_sha256'], '--wait', '1',
+              '--operator', 'dpo', '--case', 'ERASE-X', role='worker', check=False)
+    check(r.returncode != 0 and 'Permissions Violation' in r.stderr,
+          f'a worker credential cannot send an erasure (exit {r.returncode})')
     c.start_shard(1, 0)
     c.start_shard(1, 1)
     c.wait_serving(['s1r0', 's1r1'])
@@ -210,6 +241,16 @@ def run(a, c, demo, root):
     st = c.status()
     held = [s['log_entries_held'] for s in st['shard_status']]
     check(all(h == 0 for h in held), f'nothing is left in the shard logs once applied everywhere {held}')
+
+    # ---- 4. every stored image has an audit trace in its shard's chain ----
+    for name in [p for p in list(c.procs) if p.startswith('s')]:
+        c.kill(name, signal.SIGTERM)
+    for rep in range(2):
+        applied = sum(e['details'].get('images', 0) for s in range(2)
+                      for e in audit(c, f's{s}r{rep}', 'cluster.ingest.applied')
+                      if e['details'].get('batch_id') == batch)
+        check(applied == n, f'replica set {rep}: the shards\' audit chains record {applied} of the '
+                            f'{n} images applied for the run')
     print('cluster test passed')
     return 0
 

@@ -44,7 +44,8 @@ TEST(ClusterTopology, ShardOfIsStableAndBalanced) {
 
 TEST(ClusterTopology, NamesAreValidNatsTokens) {
   EXPECT_EQ(ShardStream(3), "LK_SHARD_3");
-  EXPECT_EQ(ShardLogSubject(3), "lk.shard.3.log");
+  EXPECT_EQ(ShardStoreSubject(3), "lk.shard.3.store");
+  EXPECT_EQ(ShardControlSubject(3), "lk.shard.3.ctl");
   EXPECT_EQ(ShardSearchSubject(3), "lk.search.3");
   EXPECT_EQ(ShardQueueGroup(3), "shard-3");
   EXPECT_EQ(ReplicaDurable(1), "replica-1");
