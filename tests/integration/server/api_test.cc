@@ -359,8 +359,9 @@ TEST_F(ApiTest, ImagesAndCropsAreServedAsFreshJpegs) {
   EXPECT_LE(std::max(c.cols, c.rows), 256);
 
   // Without a token nothing is served, held or not (tests/redteam/access/media_walk_test.cc).
-  for (const std::string p : {"/api/v1/images/987654", "/api/v1/faces/987654/crop",
-                              "/api/v1/images/" + std::to_string(image_id)}) {
+  for (const std::string& p :
+       {std::string("/api/v1/images/987654"), std::string("/api/v1/faces/987654/crop"),
+        "/api/v1/images/" + std::to_string(image_id)}) {
     auto missing = Client()->Get(p, Auth(Role::kAdmin));
     ASSERT_TRUE(missing);
     EXPECT_EQ(missing->status, 403) << p;

@@ -36,7 +36,7 @@ TEST_F(PeoplePurposeAttack, PeopleAndPreviewsWithoutPurposeAreRefusedAndReadsAre
 
   // Without a purpose, with only part of one: refused, and nothing of the person in the reply.
   for (Role role : {Role::kSearch, Role::kPrivacy, Role::kAdmin}) {
-    for (const std::string q :
+    for (const std::string& q :
          {std::string(""), std::string("?purpose=curiosity"),
           std::string("?purpose=x&legal_basis=art6-1-e"), std::string("?case_ref=C-1")}) {
       for (const std::string& path : {std::string("/api/v1/people"), person_path}) {

@@ -57,10 +57,10 @@ class WebuxAttackTest : public ::testing::Test {
         "application/json");
     ASSERT_TRUE(created && created->status == 201) << (created ? created->body : "");
     source_ = Json(created)["id"].get<int64_t>();
-    auto up = c_->Post("/api/v1/sources/" + std::to_string(source_) + "/images",
-                       Auth(kVictim, Role::kIngest),
-                       {FilePart("images", ReadFile(DemoPhoto(3)), "sample3.jpg"),
-                        FilePart("images", "not a photo", "witness-list.txt")});
+    auto up = c_->Post(
+        "/api/v1/sources/" + std::to_string(source_) + "/images", Auth(kVictim, Role::kIngest),
+        httplib::MultipartFormDataItems{FilePart("images", ReadFile(DemoPhoto(3)), "sample3.jpg"),
+                                        FilePart("images", "not a photo", "witness-list.txt")});
     ASSERT_TRUE(up && up->status == 200) << (up ? up->body : "");
     batch_ = Json(up)["batch_id"].get<int64_t>();
     image_ = Json(up)["files"][0]["image_id"].get<int64_t>();
