@@ -37,6 +37,7 @@ Result<nlohmann::json> SubjectAccess(Governance& gov, std::span<const float> emb
     found.push_back(
         {{"face_id", r.face.id},
          {"score", matches[k].second},
+         {"image_id", r.image.id},
          {"image_path", r.image.path},
          {"image_sha256", r.image.content_hash},
          {"ingested_at", r.image.ingested_at},

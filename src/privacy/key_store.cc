@@ -1,6 +1,8 @@
 #include "privacy/key_store.h"
 
+#include <fcntl.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #include <array>
 #include <vector>
@@ -156,6 +158,15 @@ Status Prepare(SqliteDb& db, const MasterKey& master) {
 Result<std::unique_ptr<KeyStore>> KeyStore::Open(const std::filesystem::path& db_path,
                                                  MasterKey master) {
   if (!EnsureSodium()) return Status::Internal("libsodium failed to initialise");
+  // Wrapped data keys are secrets: the file (and the WAL and shared-memory files SQLite creates
+  // with the database's mode) is the owner's alone, whatever the umask.
+  if (const int fd = ::open(db_path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600); fd >= 0) {
+    ::close(fd);
+  }
+  std::error_code ec;
+  std::filesystem::permissions(
+      db_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+      std::filesystem::perm_options::replace, ec);
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(db_path));
   RETURN_IF_ERROR(Prepare(*db, master));
   return std::unique_ptr<KeyStore>(new KeyStore(std::move(db), std::move(master)));

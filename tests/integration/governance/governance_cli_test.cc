@@ -124,7 +124,8 @@ TEST_F(GovernanceCliTest, SearchAndVerifyNeedPurposeBasisCaseAndOperator) {
   }
   r = L({"audit", "verify"});
   EXPECT_EQ(r.exit_code, 9) << r.out << r.err;
-  EXPECT_NE(r.err.find("seq 2"), std::string::npos) << r.err;  // 1 = ingest, 2 = search
+  // 1 = ingest-start, 2 = ingest, 3 = search (batches are audited when they start and end)
+  EXPECT_NE(r.err.find("seq 3"), std::string::npos) << r.err;
 }
 
 TEST_F(GovernanceCliTest, EraseWithPreviewReceiptAndBadInput) {

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "catalog/migrations.h"
+#include "catalog/schema.h"
 #include "catalog/sqlite_db.h"
 #include "engine/search.h"
 #include "governance/erasure.h"
@@ -150,7 +151,13 @@ TEST_F(SealedEmbeddingsTest, PlaintextCatalogIsSealedOnOpenAndStillSearchable) {
     }
     for (const char* sql :
          {"ALTER TABLE faces DROP COLUMN embedding_sealed",
-          "DELETE FROM schema_migrations WHERE version = 3", "PRAGMA wal_checkpoint(TRUNCATE)"}) {
+          // and the later versions' columns: a catalog as the schema-2 build left it
+          "ALTER TABLE sources DROP COLUMN public_description",
+          "ALTER TABLE images DROP COLUMN duration_s",
+          "ALTER TABLE faces DROP COLUMN time_offset_s", "ALTER TABLE faces DROP COLUMN track_id",
+          "ALTER TABLE faces DROP COLUMN track_first_s",
+          "ALTER TABLE faces DROP COLUMN track_last_s",
+          "DELETE FROM schema_migrations WHERE version >= 3", "PRAGMA wal_checkpoint(TRUNCATE)"}) {
       ASSERT_TRUE((*db)->Exec(sql).ok()) << sql;
     }
     auto version = catalog::ReadSchemaVersion(**db);
@@ -163,7 +170,8 @@ TEST_F(SealedEmbeddingsTest, PlaintextCatalogIsSealedOnOpenAndStillSearchable) {
   auto e = engine::Engine::Open(options);
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   engine_ = std::move(*e);
-  EXPECT_EQ(engine_->catalog().SchemaVersion(), 3);
+  EXPECT_EQ(engine_->catalog().SchemaVersion(),
+            static_cast<int>(catalog::CatalogMigrations().size()));
   const std::string bytes = CatalogBytes();
   for (const auto& [id, embedding] : held) {
     EXPECT_FALSE(Contains(bytes, embedding)) << "face " << id << " still in plaintext";

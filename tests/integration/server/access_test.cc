@@ -142,6 +142,24 @@ std::vector<Case> Matrix(int64_t source_id, int64_t image_id, int64_t face_id,
        }},
       {"GET", "/api/v1/sources", staff, get("/api/v1/sources")},
       {"GET", "/api/v1/sources/{id}", staff, get(sources)},
+      // A source's ingest history (web app's Sources screen): not for investigators or kiosks.
+      {"GET",
+       "/api/v1/sources/{id}/batches",
+       {kAdmin, kIngest, kAuditor, kPrivacy},
+       get(sources + "/batches")},
+      {"GET", "/favicon.ico", {}, get("/favicon.ico")},
+      // The background people clustering run: privacy officers and admins only. Watching it is
+      // 200; starting it is 202, or 409 while the run an earlier role started is still going.
+      {"GET", "/api/v1/people/cluster", {kAdmin, kPrivacy}, get("/api/v1/people/cluster")},
+      {"POST",
+       "/api/v1/people/cluster",
+       {kAdmin, kPrivacy},
+       [](httplib::Client& c, const httplib::Headers& h, Role) {
+         auto r = c.Post("/api/v1/people/cluster", h, "{}", "application/json");
+         // 409 = a run is already going: the gate let the role through.
+         if (r && r->status == 409) r->status = 202;
+         return r;
+       }},
       {"POST",
        "/api/v1/sources/{id}/images",
        {kAdmin, kIngest},

@@ -10,6 +10,7 @@
 
 #include "catalog/embedding_codec.h"
 #include "catalog/migrations.h"
+#include "catalog/schema.h"
 #include "catalog_test_util.h"
 #include "privacy/envelope.h"
 #include "privacy/key_store.h"
@@ -159,11 +160,19 @@ TEST_F(SealedCatalogTest, PlaintextCatalogIsMigratedAndSealed) {
   ASSERT_TRUE(a.ok());
   std::vector<FaceRecord> faces = Add(a->id, "h1", 7);
   catalog_.reset();
-  {  // as the schema-2 build left it: no embedding_sealed column, version 1
+  {  // as the schema-2 build left it: none of the columns of versions 3 and later
     auto db = sqlite::Db::Open(path_);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
-    ASSERT_TRUE((*db)->Exec("ALTER TABLE faces DROP COLUMN embedding_sealed").ok());
-    ASSERT_TRUE((*db)->Exec("DELETE FROM schema_migrations WHERE version = 3").ok());
+    for (const char* drop :
+         {"ALTER TABLE faces DROP COLUMN embedding_sealed",
+          "ALTER TABLE sources DROP COLUMN public_description",
+          "ALTER TABLE images DROP COLUMN duration_s",
+          "ALTER TABLE faces DROP COLUMN time_offset_s", "ALTER TABLE faces DROP COLUMN track_id",
+          "ALTER TABLE faces DROP COLUMN track_first_s",
+          "ALTER TABLE faces DROP COLUMN track_last_s"}) {
+      ASSERT_TRUE((*db)->Exec(drop).ok()) << drop;
+    }
+    ASSERT_TRUE((*db)->Exec("DELETE FROM schema_migrations WHERE version >= 3").ok());
     ASSERT_TRUE((*db)->Exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
     auto version = ReadSchemaVersion(**db);
     ASSERT_TRUE(version.ok());
@@ -171,7 +180,7 @@ TEST_F(SealedCatalogTest, PlaintextCatalogIsMigratedAndSealed) {
   }
   EXPECT_TRUE(Contains(FileBytes(), faces[0].embedding));
   Open(true);
-  EXPECT_EQ(catalog_->SchemaVersion(), 3);
+  EXPECT_EQ(catalog_->SchemaVersion(), static_cast<int>(CatalogMigrations().size()));
   for (const FaceRecord& f : faces) EXPECT_FALSE(Contains(FileBytes(), f.embedding)) << f.id;
   auto walked = Walk();
   EXPECT_EQ(walked[faces[0].id], faces[0].embedding);
