@@ -165,7 +165,8 @@ TEST_F(GovernanceCliTest, EraseWithPreviewReceiptAndBadInput) {
   // erases nothing.
   r = L({"erase", "--subject", Demo(1), "--largest", "--preview", "--operator", "officer"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const auto& f : J(r)["preview"]["faces"]) EXPECT_NE(f["face_id"].get<int64_t>(), face);
+  for (const auto& f : nlohmann::json(J(r)["preview"]["faces"]))
+    EXPECT_NE(f["face_id"].get<int64_t>(), face);
   const auto listed = J(r)["preview"]["face_count"].get<int64_t>();
   r = L({"erase", "--subject", Demo(1), "--largest", "--preview", "--operator", "officer"});
   EXPECT_EQ(J(r)["preview"]["face_count"].get<int64_t>(), listed);

@@ -189,7 +189,7 @@ TEST_F(PeopleApiTest, SearchWithHubnessScoringGroupedByPerson) {
       Justified({FilePart("image", ReadFile(DemoPhoto(1))), TextPart("largest", "true")}));
   ASSERT_TRUE(raw);
   EXPECT_EQ(Json(raw)["scoring"], "cosine");
-  for (const auto& m : Json(raw)["faces"][0]["matches"])
+  for (const auto& m : nlohmann::json(Json(raw)["faces"][0]["matches"]))
     EXPECT_DOUBLE_EQ(m["score"].get<double>(), m["score_cosine"].get<double>());
   for (auto [field, value] : {std::pair{"scoring", "euclid"}, std::pair{"group_by", "image"}}) {
     auto refused = Client()->Post(

@@ -434,7 +434,7 @@ TEST_F(TenantTest, ASharedSourceIsSearchableByTheGranteeUntilUnshared) {
   EXPECT_TRUE(listed_shared);
   // The crops of the shared faces globex's search returned open with the tokens it got.
   std::string shared_crop;
-  for (const auto& f : Json(during)["faces"])
+  for (const auto& f : nlohmann::json(Json(during)["faces"]))
     for (const auto& m : f["matches"])
       if (a_.faces.count(m["face_id"].get<int64_t>())) shared_crop = m["crop_url"];
   ASSERT_FALSE(shared_crop.empty());

@@ -110,7 +110,7 @@ TEST_F(IngestKillAttack, EveryStoredPhotoOfAKilledIngestHasAnAuditTrace) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::set<int64_t> started, ended;
   std::map<int64_t, int64_t> unfinished_images;  // batch -> images_committed
-  for (const auto& e : J(r)["entries"]) {
+  for (const auto& e : nlohmann::json(J(r)["entries"])) {
     const auto& d = e["details"];
     if (!d.contains("batch_id")) continue;
     const int64_t batch = d["batch_id"].get<int64_t>();

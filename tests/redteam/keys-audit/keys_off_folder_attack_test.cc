@@ -136,7 +136,7 @@ TEST_F(KeysOffFolderAttack, ABackupTakenBeforeAnErasureNeverBringsTheErasedSourc
   r = L({"backup", "--out", backup.string(), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::set<std::string> files;
-  for (const auto& f : J(r)["files"]) files.insert(f.get<std::string>());
+  for (const auto& f : nlohmann::json(J(r)["files"])) files.insert(f.get<std::string>());
   EXPECT_TRUE(files.contains("catalog.db") && files.contains("audit.db") &&
               files.contains("instance.id"))
       << r.out;
