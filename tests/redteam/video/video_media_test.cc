@@ -64,6 +64,42 @@ class VideoMediaTest : public ::testing::Test {
   httplib::Headers As(Role role) { return server_->Auth(role); }
   std::string Path() const { return "/api/v1/videos/" + std::to_string(video_id_); }
 
+  // The best match a purpose-bound search by `role` for the person of the second slide returned
+  // (video_url, the frame's image_url and crop_url carry the media tokens the routes require).
+  nlohmann::json SearchedMatch(Role role) {
+    auto c = server_->Client();
+    auto r = c->Post(
+        "/api/v1/search", As(role),
+        Justified({FilePart("image", ReadFile(DemoPhoto(3))), TextPart("largest", "true")}));
+    if (!r || r->status != 200) return nlohmann::json::object();
+    const nlohmann::json j = Json(r);
+    if (j["faces"].empty() || j["faces"][0]["matches"].empty()) return nlohmann::json::object();
+    return j["faces"][0]["matches"][0];
+  }
+
+  // `path` with the media token an audited read by `role` was granted for the video (a search, or
+  // for a privacy officer the subject access report): a video plays with its image's token.
+  std::string WithToken(Role role, const std::string& path) {
+    std::string granted;
+    if (role == kPrivacy) {
+      auto c = server_->Client();
+      auto r = c->Post(
+          "/api/v1/access", As(role),
+          Justified({FilePart("image", ReadFile(DemoPhoto(3))), TextPart("largest", "true")}));
+      if (r && r->status == 200) {
+        const nlohmann::json j = Json(r);
+        if (!j["faces"].empty()) granted = j["faces"][0].value("image_url", "");
+      }
+    } else {
+      granted = SearchedMatch(role).value("video_url", "");
+    }
+    const size_t at = granted.find("token=");
+    if (at == std::string::npos) return path;
+    std::string token = granted.substr(at + 6);
+    token = token.substr(0, token.find('&'));
+    return path + (path.find('?') == std::string::npos ? "?" : "&") + "token=" + token;
+  }
+
   likeness::testing::TempDir dir_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<TestServer> server_;
@@ -102,7 +138,7 @@ TEST_F(VideoMediaTest, OnlyRolesThatSeePhotosOfTheOwningTenantGetTheVideo) {
 
   for (Role role : {kAdmin, kSearch, kPrivacy}) {
     SCOPED_TRACE(RoleName(role));
-    auto r = c->Get(Path(), As(role));
+    auto r = c->Get(WithToken(role, Path()), As(role));
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200) << r->body;
     EXPECT_EQ(r->get_header_value("Content-Type"), "video/mp4");
@@ -112,7 +148,8 @@ TEST_F(VideoMediaTest, OnlyRolesThatSeePhotosOfTheOwningTenantGetTheVideo) {
 
 TEST_F(VideoMediaTest, TheServedCopyCarriesNoMetadataAndSeeks) {
   auto c = server_->Client();
-  auto r = c->Get(Path(), As(kSearch));
+  const std::string granted = WithToken(kSearch, Path());
+  auto r = c->Get(granted, As(kSearch));
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200);
   const std::string original = ReadFile(video_);
@@ -126,7 +163,7 @@ TEST_F(VideoMediaTest, TheServedCopyCarriesNoMetadataAndSeeks) {
 
   httplib::Headers ranged = As(kSearch);
   ranged.emplace("Range", "bytes=0-99");
-  auto part = c->Get(Path(), ranged);
+  auto part = c->Get(granted, ranged);
   ASSERT_TRUE(part);
   EXPECT_EQ(part->status, 206);
   EXPECT_EQ(part->body.size(), 100u);
@@ -140,11 +177,13 @@ TEST_F(VideoMediaTest, AVideoSwappedOnDiskIsNotServed) {
   likeness::testing::SlideshowOptions o;
   o.width = 640;
   o.height = 360;
+  const nlohmann::json match = SearchedMatch(kSearch);  // tokens granted before the swap
+  ASSERT_TRUE(match.contains("video_url")) << match.dump();
   ASSERT_EQ(likeness::testing::WriteSlideshow({DemoPhoto(4)}, video_, o), "");
   auto c = server_->Client();
-  for (const std::string& path :
-       std::vector<std::string>{Path(), "/api/v1/images/" + std::to_string(video_id_) + "?t=1",
-                                "/api/v1/faces/1/crop"}) {
+  for (const std::string& path : std::vector<std::string>{match["video_url"].get<std::string>(),
+                                                          match["image_url"].get<std::string>(),
+                                                          match["crop_url"].get<std::string>()}) {
     SCOPED_TRACE(path);
     auto r = c->Get(path, As(kSearch));
     ASSERT_TRUE(r);
@@ -155,13 +194,16 @@ TEST_F(VideoMediaTest, AVideoSwappedOnDiskIsNotServed) {
 
 TEST_F(VideoMediaTest, SearchResultsLeadToTheMoment) {
   auto c = server_->Client();
-  auto bad = c->Get("/api/v1/images/" + std::to_string(video_id_) + "?t=abc", As(kSearch));
+  auto bad = c->Get(WithToken(kSearch, "/api/v1/images/" + std::to_string(video_id_) + "?t=abc"),
+                    As(kSearch));
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
-  auto negative = c->Get("/api/v1/images/" + std::to_string(video_id_) + "?t=-1", As(kSearch));
+  auto negative = c->Get(
+      WithToken(kSearch, "/api/v1/images/" + std::to_string(video_id_) + "?t=-1"), As(kSearch));
   ASSERT_TRUE(negative);
   EXPECT_EQ(negative->status, 400);
-  auto late = c->Get("/api/v1/images/" + std::to_string(video_id_) + "?t=1e9", As(kSearch));
+  auto late = c->Get(WithToken(kSearch, "/api/v1/images/" + std::to_string(video_id_) + "?t=1e9"),
+                     As(kSearch));
   ASSERT_TRUE(late);
   EXPECT_EQ(late->status, 200);  // clamped to the last frame
   EXPECT_EQ(late->get_header_value("Content-Type"), "image/jpeg");
@@ -182,9 +224,10 @@ TEST_F(VideoMediaTest, SearchResultsLeadToTheMoment) {
   EXPECT_LT(best["time_offset_s"].get<double>(), 4.0);
   EXPECT_LE(best["track_first_s"].get<double>(), best["time_offset_s"].get<double>());
   EXPECT_GE(best["track_last_s"].get<double>(), best["time_offset_s"].get<double>());
-  EXPECT_EQ(best["video_url"], Path());
+  EXPECT_TRUE(best["video_url"].get<std::string>().starts_with(Path() + "?token="))
+      << best["video_url"];
   const std::string frame_url = best["image_url"];
-  EXPECT_NE(frame_url.find("?t="), std::string::npos);
+  EXPECT_TRUE(frame_url.find("&t=") != std::string::npos) << frame_url;  // ?token=…&t=…
   auto frame = c->Get(frame_url, As(kSearch));
   ASSERT_TRUE(frame);
   EXPECT_EQ(frame->status, 200);
