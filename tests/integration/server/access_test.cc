@@ -158,19 +158,6 @@ std::vector<Case> Matrix(int64_t source_id, int64_t image_id, int64_t face_id,
       {"GET", "/api/v1/faces/{id}/crop", see_faces, media("crop_url", face_id)},
       // A photo's id: the roles that may see photos get 404 (not a video), the others 403.
       {"GET", "/api/v1/videos/{id}", see_faces, media("video_url", image_id), 404},
-      // The background people clustering run (after the people routes: it regroups people): privacy
-      // officers and admins only. Watching it is 200; starting it is 202, or 409 while the run an
-      // earlier role started is still going.
-      {"GET", "/api/v1/people/cluster", {kAdmin, kPrivacy}, get("/api/v1/people/cluster")},
-      {"POST",
-       "/api/v1/people/cluster",
-       {kAdmin, kPrivacy},
-       [](httplib::Client& c, const httplib::Headers& h, Role) {
-         auto r = c.Post("/api/v1/people/cluster", h, "{}", "application/json");
-         // 409 = a run is already going: the gate let the role through.
-         if (r && r->status == 409) r->status = 202;
-         return r;
-       }},
       // Privacy and audit (last: they change what is held).
       {"POST",
        "/api/v1/access",
@@ -283,6 +270,19 @@ std::vector<Case> Matrix(int64_t source_id, int64_t image_id, int64_t face_id,
       {"GET", "/selfcheck", {}, get("/selfcheck")},
       {"GET", "/", {}, get("/")},
       {"GET", "/app/{file}", {}, get("/app/index.html")},
+      // The background people clustering run (last: it regroups people, dropping those the people
+      // routes use): privacy officers and admins only. Watching it is 200; starting it is 202, or
+      // 409 while the run an earlier role started is still going.
+      {"GET", "/api/v1/people/cluster", {kAdmin, kPrivacy}, get("/api/v1/people/cluster")},
+      {"POST",
+       "/api/v1/people/cluster",
+       {kAdmin, kPrivacy},
+       [](httplib::Client& c, const httplib::Headers& h, Role) {
+         auto r = c.Post("/api/v1/people/cluster", h, "{}", "application/json");
+         // 409 = a run is already going: the gate let the role through.
+         if (r && r->status == 409) r->status = 202;
+         return r;
+       }},
   };
 }
 
