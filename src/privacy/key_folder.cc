@@ -1,5 +1,6 @@
 #include "privacy/key_folder.h"
 
+#include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -140,6 +141,13 @@ Status CreateMissingKeys(const KeyFolder& f, bool master_too) {
   if (master_too && (env == nullptr || *env == '\0') && !fs::exists(f.master_key(), ec)) {
     Result<MasterKey> made = CreateMasterKeyFile(f.master_key());
     if (!made.ok() && made.status().code() != StatusCode::kAlreadyExists) return made.status();
+  }
+  if (master_too && !fs::exists(f.keys_db(), ec)) {
+    // An empty key store (SQLite makes it a database on first use): a new folder's keys are all
+    // there from the start, so a key store missing later is an error (engine.cc), not a new one.
+    const int fd = ::open(f.keys_db().c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) return Status::Internal("cannot create the key store " + f.keys_db().string());
+    ::close(fd);
   }
   return InstanceKey::LoadOrCreate(f.instance_key()).status();
 }
