@@ -27,6 +27,13 @@ import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
+// People reads are purpose-bound (issue 11): state the purpose and case, then list.
+async function listPeople(page) {
+  await page.fill('#people-purpose', 'e2e: review the people grouping');
+  await page.fill('#people-case', 'E2E-PEOPLE');
+  await page.click('#people-refresh');
+}
+
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = resolve(process.argv[2] || join(root, 'build', 'apps', 'likeness', 'likeness'));
 const demo = process.env.LIKENESS_DEMO || join(homedir(), '.cache', 'likeness', 'demo');
@@ -223,6 +230,7 @@ async function main() {
 
       // People, read-only: no merge form, no pick boxes, no rename, no "Cluster now".
       await page.getByRole('link', { name: 'People' }).click();
+      await listPeople(page);
       await page.locator('#people-table tbody tr').first().waitFor();
       assert.equal(await page.locator('#people-merge').isVisible(), false);
       assert.equal(await page.locator('#people-cluster').isVisible(), false);
@@ -386,6 +394,7 @@ async function main() {
 
       // People: cluster now, with progress, then merge two people picked from the list.
       await page.getByRole('link', { name: 'People' }).click();
+      await listPeople(page);
       await page.locator('#people-table tbody tr').first().waitFor();
       await page.getByRole('button', { name: 'Cluster now' }).click();
       await page.getByText(/^Clustered \d+ face\(s\)/).waitFor();
