@@ -147,6 +147,12 @@ def run(a, c, demo, root):
     check(min(per_shard) > 0.3 * n, f'images spread over both shards {per_shard}')
 
     # ---- 2. kill -9 a replica under search load ----
+    # A router declares matches above 2,000 faces only with a calibration of its cluster's gallery
+    # (docs/PRIVACY.md, "The decision follows the gallery"): calibrate one replica, give it the file.
+    c.cli('calibrate', data='s0r0', role=None)
+    os.makedirs(os.path.join(c.root, 'router'), exist_ok=True)
+    shutil.copy(os.path.join(c.root, 's0r0', 'calibration.json'),
+                os.path.join(c.root, 'router', 'calibration.json'))
     key = c.start_router()
     keys = [key, c.new_key()]  # one per load client: the router's per-key rate limit is 20/s
     r = c.cli('--cluster', c.url, 'ingest', images, '--source', 'wrong-place', '--basis',
