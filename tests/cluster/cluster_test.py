@@ -18,6 +18,7 @@ Exit 77 (skip) when nats-server or the demo photos are missing."""
 import argparse
 import json
 import os
+import shutil
 import random
 import signal
 import sys
