@@ -24,21 +24,6 @@ nlohmann::json NewChallenge(httplib::Client& c, const httplib::Headers& auth) {
   return Json(r);
 }
 
-// A camera preview sends frames of at most 1 MP (larger ones are refused before decoding: the
-// red-team tests check that); photos used as frames are scaled down the way a forger would.
-std::string AsPreviewFrame(const std::string& jpeg) {
-  constexpr double kMaxPixels = 1'000'000;
-  const cv::Mat img =
-      cv::imdecode(std::vector<uint8_t>(jpeg.begin(), jpeg.end()), cv::IMREAD_COLOR);
-  if (img.empty() || static_cast<double>(img.total()) <= kMaxPixels) return jpeg;
-  const double scale = std::sqrt(kMaxPixels / static_cast<double>(img.total())) * 0.98;
-  cv::Mat small;
-  cv::resize(img, small, cv::Size(), scale, scale, cv::INTER_AREA);
-  std::vector<uint8_t> out;
-  cv::imencode(".jpg", small, out, {cv::IMWRITE_JPEG_QUALITY, 92});
-  return std::string(out.begin(), out.end());
-}
-
 httplib::Result Submit(httplib::Client& c, const httplib::Headers& auth, const std::string& nonce,
                        const std::vector<std::string>& frames) {
   httplib::MultipartFormDataItems items = {TextPart("nonce", nonce)};

@@ -1,6 +1,9 @@
 #include "server_fixture.h"
 
+#include <cmath>
 #include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <sstream>
 
 #include "engine/ingest.h"
@@ -151,6 +154,19 @@ nlohmann::json JustifiedJson(nlohmann::json body) {
   body["legal_basis"] = "art6-1-c";
   body["case_ref"] = "TEST-1";
   return body;
+}
+
+std::string AsPreviewFrame(const std::string& jpeg) {
+  constexpr double kMaxPixels = 1'000'000;
+  const cv::Mat img =
+      cv::imdecode(std::vector<uint8_t>(jpeg.begin(), jpeg.end()), cv::IMREAD_COLOR);
+  if (img.empty() || static_cast<double>(img.total()) <= kMaxPixels) return jpeg;
+  const double scale = std::sqrt(kMaxPixels / static_cast<double>(img.total())) * 0.98;
+  cv::Mat small;
+  cv::resize(img, small, cv::Size(), scale, scale, cv::INTER_AREA);
+  std::vector<uint8_t> out;
+  cv::imencode(".jpg", small, out, {cv::IMWRITE_JPEG_QUALITY, 92});
+  return std::string(out.begin(), out.end());
 }
 
 httplib::MultipartFormData FilePart(const std::string& name, const std::string& bytes,

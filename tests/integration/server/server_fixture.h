@@ -78,6 +78,10 @@ std::string ErrorCode(const httplib::Result& r);
 httplib::MultipartFormDataItems Justified(httplib::MultipartFormDataItems items);
 // A JSON body with a valid justification added.
 nlohmann::json JustifiedJson(nlohmann::json body);
+// A photo scaled down to at most 1 MP, the largest frame the self-check decodes (a camera preview's
+// size); smaller photos are returned as they are.
+std::string AsPreviewFrame(const std::string& jpeg);
+
 httplib::MultipartFormData FilePart(const std::string& name, const std::string& bytes,
                                     const std::string& filename = "photo.jpg");
 httplib::MultipartFormData TextPart(const std::string& name, const std::string& value);

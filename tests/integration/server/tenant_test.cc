@@ -26,19 +26,6 @@
 namespace likeness::server::testing {
 namespace {
 
-// A photo scaled to at most 1 MP, the largest frame the self-check decodes.
-std::string PreviewFrame(const std::string& jpeg) {
-  const cv::Mat img =
-      cv::imdecode(std::vector<uint8_t>(jpeg.begin(), jpeg.end()), cv::IMREAD_COLOR);
-  if (img.empty() || img.total() <= 1'000'000) return jpeg;
-  const double scale = std::sqrt(1e6 / static_cast<double>(img.total())) * 0.98;
-  cv::Mat small;
-  cv::resize(img, small, cv::Size(), scale, scale, cv::INTER_AREA);
-  std::vector<uint8_t> out;
-  cv::imencode(".jpg", small, out);
-  return std::string(out.begin(), out.end());
-}
-
 constexpr const char* kA = "acme";
 constexpr const char* kB = "globex";
 constexpr const char* kSecretSource = "acme-confidential-7f3";
@@ -325,7 +312,7 @@ TEST_F(TenantTest, EveryRouteKeepsTenantsApart) {
       // capture is scoped to the kiosk's tenant (selfcheck handler: ScopeOf(...).own).
       {"POST /api/v1/selfcheck/challenge", {{post_json("/api/v1/selfcheck/challenge", {}), 201}}},
       {"POST /api/v1/selfcheck/submit",
-       {{[frame = PreviewFrame(probe)](httplib::Client& c, const httplib::Headers& h) {
+       {{[frame = AsPreviewFrame(probe)](httplib::Client& c, const httplib::Headers& h) {
            // A real challenge, answered with a still of a face acme holds (at a camera preview's
            // size: larger frames are refused before decoding): refused, no result.
            auto challenge = c.Post("/api/v1/selfcheck/challenge", h, "{}", "application/json");
