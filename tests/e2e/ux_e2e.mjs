@@ -63,7 +63,7 @@ async function startServer(data) {
 }
 
 // The data folder, prepared with the CLI: demo-photos (sample2, 3, 4, 6), scans-2025 (sample5 and a
-// file that is not a photo), people clustered so that every face is a person.
+// file that is not a photo), people clustered loosely (several people of two or more faces).
 function prepare(dir) {
   const data = join(dir, 'data');
   const run = (...args) => execFileSync(cli, ['--data', data, ...args],
@@ -78,7 +78,9 @@ function prepare(dir) {
   try {
     run('ingest', scans, '--source', 'scans-2025', '--basis', 'art6-1-e,art9-2-g', '--jurisdiction', 'FR');
   } catch (e) { /* exits non-zero when a file was refused; the batch and its error are recorded */ }
-  run('people', 'cluster', '--min-points', '1', '--similarity', '0.99');
+  // A loose similarity so that the five demo photos give several people (a person needs two
+  // faces from two photos; the test exercises the screens, not the grouping's accuracy).
+  run('people', 'cluster', '--min-points', '1', '--similarity', '0.2');
   const keys = {};
   for (const role of ROLES) {
     keys[role] = run('keys', 'create', '--name', `ux-${role}`, '--role', role).trim();
@@ -323,8 +325,11 @@ async function main() {
       await page.locator('#audit-batch-row').waitFor();
       const rows = page.locator('#audit-table tbody tr');
       await rows.first().waitFor();
-      assert.equal(await rows.count(), 1);
-      assert.match(await rows.first().innerText(), /ingest/);
+      // A batch is audited when it starts and when it ends (ingest-start, then ingest).
+      assert.equal(await rows.count(), 2);
+      const batchRows = (await rows.allInnerTexts()).join('\n');
+      assert.match(batchRows, /ingest-start/);
+      assert.match(batchRows, /ingest(?!-start)/);
       // Details in words: no raw JSON.
       assert.equal(await page.locator('#audit-table pre').count(), 0);
       assert.match(await rows.first().locator('dl.details').innerText(), /ingest batch/);
@@ -401,10 +406,13 @@ async function main() {
       // Two people whose faces come from different photos (one photo never holds one person twice).
       const pair = await page.evaluate(async (key) => {
         const h = { Authorization: `Bearer ${key}` };
-        const { people } = await (await fetch('/api/v1/people', { headers: h })).json();
+        // People reads state why (purpose, legal basis, case), like the screen's own form.
+        const why = '?' + new URLSearchParams({ purpose: 'e2e: pick two people to merge',
+          legal_basis: 'art6-1-e', case_ref: 'E2E-PEOPLE' }).toString();
+        const { people } = await (await fetch(`/api/v1/people${why}`, { headers: h })).json();
         const images = {};
         for (const p of people) {
-          const d = await (await fetch(`/api/v1/people/${p.id}`, { headers: h })).json();
+          const d = await (await fetch(`/api/v1/people/${p.id}${why}`, { headers: h })).json();
           images[p.id] = new Set(d.face_list.map((f) => f.image_id));
         }
         for (const a of people) {
