@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <map>
 #include <numeric>
 #include <random>
+
+#include "openset/clustering.h"
 
 namespace likeness::openset {
 namespace {
@@ -102,6 +105,30 @@ Result<Calibration> Calibrate(const std::vector<GalleryFace>& gallery,
     c.hubness = std::move(h);
   }
   return c;
+}
+
+int64_t WeakLabelsByClustering(std::vector<GalleryFace>& gallery) {
+  if (gallery.empty() || static_cast<int64_t>(gallery.size()) > kMaxClusteredCalibrationFaces)
+    return 0;
+  std::vector<ClusterFace> faces;
+  std::vector<size_t> at;  // gallery position of each clustered face
+  for (size_t i = 0; i < gallery.size(); ++i) {
+    if (gallery[i].person != 0 || gallery[i].embedding.empty()) continue;
+    faces.push_back({gallery[i].id, gallery[i].image_id, gallery[i].embedding.data(), 0});
+    at.push_back(i);
+  }
+  if (faces.size() < 2) return 0;
+  const ClusterResult clusters =
+      ClusterFaces(faces, static_cast<int>(gallery[at[0]].embedding.size()), ClusterOptions{});
+  std::map<int64_t, size_t> position;
+  for (size_t k = 0; k < faces.size(); ++k) position[faces[k].id] = at[k];
+  int64_t labelled = 0;
+  for (size_t p = 0; p < clusters.new_people.size(); ++p)
+    for (int64_t id : clusters.new_people[p]) {
+      gallery[position.at(id)].person = -static_cast<int64_t>(p) - 1;
+      ++labelled;
+    }
+  return labelled;
 }
 
 }  // namespace likeness::openset

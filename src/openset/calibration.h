@@ -9,8 +9,10 @@
 // are over-estimates. Conservative for "never name a stranger", at some cost in missed matches.
 // The bias is severe when most people have many photos (ORL: 10 each, so the top 1 % of "impostor"
 // scores are nearly all mates). Remedy: pass the people clustering as weak labels
-// (GalleryFace::person); pairs of faces of one person are then left out. Mates the clustering
-// missed still count as impostors, so the bias shrinks but keeps its sign.
+// (GalleryFace::person: the stored people, or WeakLabelsByClustering in memory); pairs of faces of
+// one person are then left out. Mates the clustering missed still count as impostors; look-alikes
+// it merged are left out of the tail (the other sign), which engine::Decide bounds by never going
+// below the default threshold.
 #pragma once
 
 #include <cstdint>
@@ -75,6 +77,18 @@ struct Calibration {
   // kMaxHubnessCalibrationFaces).
   std::optional<ScoreCalibration> hubness;
 };
+
+// Above this many faces the in-memory people clustering (WeakLabelsByClustering) is skipped:
+// it is O(N^2 * d) like the hubness calibration.
+inline constexpr int64_t kMaxClusteredCalibrationFaces = 6000;
+
+// Gives faces without a person (GalleryFace::person 0) the people clustering's grouping
+// (openset/clustering.h, default options) as weak labels, for a catalog that has no people store:
+// without it, every photo pair of one person counts as an impostor pair and the thresholds come out
+// near 1 on catalogs with several photos per person. Labels made here are negative, so they never
+// collide with people-store ids. Returns the number of faces labelled; does nothing above
+// kMaxClusteredCalibrationFaces faces. Measured effect: bench/README.md, "Realised FPIR".
+int64_t WeakLabelsByClustering(std::vector<GalleryFace>& gallery);
 
 // InvalidArgument when the gallery has under 2 faces or too few cross-photo comparisons to fit.
 Result<Calibration> Calibrate(const std::vector<GalleryFace>& gallery,

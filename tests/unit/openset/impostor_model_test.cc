@@ -118,6 +118,33 @@ TEST(Calibration, PeopleAsWeakLabelsRemoveMatesFromTheImpostorTail) {
   EXPECT_GT(labelled->excluded_same_person, 0);
   EXPECT_GT(blind->threshold_fpir_1e2, 0.9);  // mates taken for impostors
   EXPECT_LT(labelled->threshold_fpir_1e2, 0.8);
+
+  // A catalog without a people store: the in-memory clustering finds the same grouping and the
+  // calibration comes out as with the true labels.
+  for (auto& f : gallery) f.person = 0;
+  EXPECT_EQ(WeakLabelsByClustering(gallery), 150);
+  for (const auto& f : gallery) {
+    EXPECT_LT(f.person, 0) << "clustered labels are negative (never a people-store id)";
+    EXPECT_EQ(f.person, gallery[f.id / 5 * 5].person) << "face " << f.id;
+  }
+  auto clustered = Calibrate(gallery);
+  ASSERT_TRUE(clustered.ok());
+  // Every mate pair is left out (a few chance look-alikes of these 32-d faces merge too).
+  EXPECT_GE(clustered->excluded_same_person, labelled->excluded_same_person);
+  EXPECT_LT(clustered->threshold_fpir_1e2, 0.8);
+}
+
+TEST(Calibration, ClusteringKeepsExistingPeopleAndStopsAtItsSizeLimit) {
+  std::vector<GalleryFace> gallery(3);
+  for (int i = 0; i < 3; ++i) {
+    gallery[i].id = gallery[i].image_id = i + 1;
+    gallery[i].embedding = {1.0f, 0.0f};
+  }
+  gallery[0].person = 7;
+  EXPECT_EQ(WeakLabelsByClustering(gallery), 0) << "two faces are no core of three";
+  EXPECT_EQ(gallery[0].person, 7);
+  std::vector<GalleryFace> huge(static_cast<size_t>(kMaxClusteredCalibrationFaces) + 1);
+  EXPECT_EQ(WeakLabelsByClustering(huge), 0);
 }
 
 }  // namespace
