@@ -272,7 +272,8 @@ TEST(FaceTrackerTest, FollowsAMovingFaceAndEndsAfterAGap) {
   // Unseen for longer than the gap: a new track.
   EXPECT_NE(tracker.Update(3.5, jumped)[0], start[0]);
   // A stranger in the old place is not the old track.
-  const engine::TrackDetection stranger[] = {{{600, 300, 700, 400}, Unit(2)}};
+  const std::vector<float> c = Unit(2);  // outlives the detection's span
+  const engine::TrackDetection stranger[] = {{{600, 300, 700, 400}, c}};
   const int64_t before = tracker.tracks();
   tracker.Update(3.6, stranger);
   EXPECT_EQ(tracker.tracks(), before + 1);
