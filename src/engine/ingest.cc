@@ -287,17 +287,17 @@ Result<IngestSummary> Ingest(Engine& engine, const catalog::SourceRecord& source
       last = now;
     };
     int64_t faces = 0;
-    bool skipped = false;
+    bool skipped = false, erased = false;
     Status st = CheckRowRetention(source, item.retain_until);
     if (st.ok()) {
       st = IngestVideoItem(engine, analyzer, source, batch_id, analyze, video_options, item, fold,
-                           &faces, &skipped);
+                           &faces, &skipped, &erased);
     }
     VideoProgress done = last;  // nothing of this video is pending any more
     done.duration_s = done.position_s;
     fold(done);
     item.bytes = {};
-    finish(item.location, st, skipped, faces);
+    finish(item.location, st, skipped, faces, erased);
   };
 
   auto worker = [&](vision::FaceAnalyzer* analyzer) {

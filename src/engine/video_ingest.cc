@@ -166,11 +166,39 @@ Result<AnalyzedVideo> AnalyzeVideo(const FaceRecordMaker& make_record,
   return out;
 }
 
+Result<StoredVideo> StoreAnalyzedVideo(Engine& engine, catalog::ImageRecord& record,
+                                       AnalyzedVideo&& video) {
+  record.format = std::string(videoio::ContainerName(video.info.container));
+  record.width = video.info.width;
+  record.height = video.info.height;
+  record.duration_s = std::max(video.decoded_s, video.info.duration_s);
+
+  // Opt-out: a track any of whose kept faces the policy refuses is dropped whole (its other faces
+  // are the same person).
+  std::vector<catalog::FaceRecord> rows;
+  IngestPolicy* policy = engine.ingest_policy();
+  std::set<int64_t> dropped_tracks;
+  if (policy) {
+    for (const auto& f : video.faces) {
+      if (policy->DropFace(f.embedding)) dropped_tracks.insert(f.video->track_id);
+    }
+  }
+  std::set<int64_t> kept_tracks;
+  for (auto& f : video.faces) {
+    if (dropped_tracks.contains(f.video->track_id)) continue;
+    kept_tracks.insert(f.video->track_id);
+    rows.push_back(std::move(f));
+  }
+  RETURN_IF_ERROR(engine.StoreImage(record, rows));
+  return StoredVideo{.faces = static_cast<int64_t>(rows.size()),
+                     .tracks = static_cast<int64_t>(kept_tracks.size())};
+}
+
 Status IngestVideoItem(Engine& engine, vision::FaceAnalyzer& analyzer,
                        const catalog::SourceRecord& source, int64_t batch_id,
                        const vision::AnalyzeOptions& analyze, const VideoOptions& options,
                        sources::SourceItem& item, const VideoProgressFn& progress,
-                       int64_t* stored_faces, bool* skipped) {
+                       int64_t* stored_faces, bool* skipped, bool* erased) {
   *stored_faces = 0;
   RETURN_IF_ERROR(item.status);
   std::string hash;
@@ -193,6 +221,11 @@ Status IngestVideoItem(Engine& engine, vision::FaceAnalyzer& analyzer,
   ASSIGN_OR_RETURN(std::optional<int64_t> held, engine.catalog().FindImageByHash(hash));
   if (held) {
     *skipped = true;
+    return Status::Ok();
+  }
+  if (IngestPolicy* policy = engine.ingest_policy(); policy && policy->PreviouslyErased(hash)) {
+    *skipped = true;  // erased before: never decoded, never stored again
+    *erased = true;
     return Status::Ok();
   }
   std::unique_ptr<videoio::VideoDecoder> decoder;
@@ -224,32 +257,14 @@ Status IngestVideoItem(Engine& engine, vision::FaceAnalyzer& analyzer,
   record.batch_id = batch_id;
   record.content_hash = hash;
   record.path = item.location;
-  record.format = std::string(videoio::ContainerName(video.info.container));
-  record.width = video.info.width;
-  record.height = video.info.height;
   record.bytes = bytes;
-  record.duration_s = std::max(video.decoded_s, video.info.duration_s);
-
-  // Opt-out: a track any of whose kept faces the policy refuses is dropped whole (its other faces
-  // are the same person).
-  std::vector<catalog::FaceRecord> rows;
-  IngestPolicy* policy = engine.ingest_policy();
-  std::set<int64_t> dropped_tracks;
-  if (policy) {
-    for (const auto& f : video.faces) {
-      if (policy->DropFace(f.embedding)) dropped_tracks.insert(f.video->track_id);
-    }
-  }
-  for (auto& f : video.faces) {
-    if (!dropped_tracks.contains(f.video->track_id)) rows.push_back(std::move(f));
-  }
-  Status added = engine.StoreImage(record, rows);
-  if (added.code() == StatusCode::kAlreadyExists) {
+  auto stored = StoreAnalyzedVideo(engine, record, std::move(video));
+  if (stored.status().code() == StatusCode::kAlreadyExists) {
     *skipped = true;
     return Status::Ok();
   }
-  RETURN_IF_ERROR(added);
-  *stored_faces = static_cast<int64_t>(rows.size());
+  RETURN_IF_ERROR(stored.status());
+  *stored_faces = stored->faces;
   return Status::Ok();
 }
 

@@ -91,14 +91,30 @@ Result<AnalyzedVideo> AnalyzeVideo(const FaceRecordMaker& make_record,
                                    const vision::AnalyzeOptions& analyze,
                                    const VideoOptions& options, const VideoProgressFn& progress);
 
+// What StoreAnalyzedVideo committed.
+struct StoredVideo {
+  int64_t faces = 0;
+  int64_t tracks = 0;  // tracks with at least one face kept
+};
+
+// Stores an analysed video as one image record with its faces, in one transaction
+// (Engine::StoreImage), less the tracks the ingest policy refuses: a track any of whose kept faces
+// DropFace refuses (an opt-out) goes whole, its other faces being the same person. `record` must
+// carry source, batch, content hash, path and bytes; format, size and duration are filled in from
+// the video (record.id is set on success). Shared by the folder/archive/manifest ingest and the
+// API's uploads. Errors: those of StoreImage (AlreadyExists when the same bytes were stored
+// meanwhile).
+Result<StoredVideo> StoreAnalyzedVideo(Engine& engine, catalog::ImageRecord& record,
+                                       AnalyzedVideo&& video);
+
 // Ingests one video item into the batch: hash (streamed for files), skip if held (*skipped),
-// decode and analyse, drop faces the ingest policy refuses (opt-out), store record and faces in one
-// transaction. *stored_faces is set to the faces committed. The item's bytes (archive entries) are
-// decoded from memory.
+// skip if an erasure recorded its bytes (*skipped and *erased: never decoded, never stored
+// again), decode and analyse, StoreAnalyzedVideo. *stored_faces is set to the faces committed.
+// The item's bytes (archive entries) are decoded from memory.
 Status IngestVideoItem(Engine& engine, vision::FaceAnalyzer& analyzer,
                        const catalog::SourceRecord& source, int64_t batch_id,
                        const vision::AnalyzeOptions& analyze, const VideoOptions& options,
                        sources::SourceItem& item, const VideoProgressFn& progress,
-                       int64_t* stored_faces, bool* skipped);
+                       int64_t* stored_faces, bool* skipped, bool* erased);
 
 }  // namespace likeness::engine

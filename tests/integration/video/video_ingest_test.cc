@@ -311,6 +311,16 @@ TEST_F(VideoIngestTest, ErasureTakesWholeTracksAndOptOutBlocksThem) {
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->faces, 0);
   EXPECT_EQ(stats->images, 0);
+
+  // The same video ingested again after its erasure is never decoded or stored again (it once
+  // was: the erased bytes came back from a folder ingest).
+  const engine::IngestSummary again = Ingest({Slideshow("show.mp4", "mp4v")});
+  EXPECT_EQ(again.totals.previously_erased, 1);
+  EXPECT_EQ(again.totals.images, 0);
+  auto after = engine_->catalog().Stats();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->faces, 0);
+  EXPECT_EQ(after->images, 0);
 }
 
 // ../shared/data/video-dev/short_hamilton_clip.mp4 (H.264, 640x360, ~9 s): Lin-Manuel Miranda is
