@@ -137,7 +137,9 @@ export function initIngest(ctx) {
         const item = r.files[0];
         cells[1].textContent = describe(item);
         tr.dataset.status = item.status;
-        cells[2].textContent = item.faces ?? '';
+        // A stored video: its faces are the best of each track (one track = one appearance).
+        cells[2].textContent = item.media === 'video' && item.status === 'stored'
+          ? `${item.faces} (video, ${item.tracks} track(s))` : (item.faces ?? '');
         totals.images += r.images;
         totals.faces += r.faces;
         totals.duplicates += r.duplicates;

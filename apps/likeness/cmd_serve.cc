@@ -188,6 +188,11 @@ void RegisterServe(CLI::App& app, GlobalFlags& flags, int* exit_code) {
   cmd->add_option("--max-body-mb", *body_mb, "largest request body, in MiB")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--video-max-seconds", options->video_max_seconds,
+                  "longest uploaded video accepted, in seconds (its size is bound by "
+                  "--max-body-mb)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   auto anchor = std::make_shared<AnchorFlags>();
   cmd->add_option("--anchor-dir", anchor->dir,
                   "write signed audit anchors to this folder (outside the data folder; a router "

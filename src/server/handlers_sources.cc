@@ -144,40 +144,45 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call) {
 
   auto lease = s.analyzers.Acquire(s.options.analyzer_wait);
   if (!lease.ok()) return BusyReply();
+  // Videos: the CLI ingest's sampling and tracker, the server's duration limit; the body limit
+  // bounds their size.
+  engine::VideoOptions video;
+  video.limits.max_duration_s = s.options.video_max_seconds;
   std::shared_lock store_lock(s.store_mu);  // no erasure sweeps stored copies meanwhile
-  ASSIGN_OR_RETURN(
-      UploadSummary summary,
-      IngestUploads(
-          s.engine, **lease, source, files,
-          [&s](std::span<const uint8_t> b) { return CheckImageHeader(s, b); }, call.caller->name));
+  ASSIGN_OR_RETURN(UploadSummary summary,
+                   IngestUploads(
+                       s.engine, **lease, source, files,
+                       [&s](std::span<const uint8_t> b) { return CheckImageHeader(s, b); },
+                       call.caller->name, video));
   if (summary.images > 0) s.index_saver.MarkDirty();  // saved within options.index_save_delay
   s.metrics.AddIngest(summary.images, summary.faces, summary.duplicates, summary.errors);
 
   privacy::AuditEntry e;
   e.operator_id = call.caller->name;
   e.action = "ingest";
-  e.purpose = "upload photos into a declared source";
+  e.purpose = summary.videos > 0 ? "upload photos and videos into a declared source"
+                                 : "upload photos into a declared source";
   e.legal_basis = source.legal_basis + "," + source.art9_condition;
   e.result_count = summary.images;
-  e.details = nlohmann::json{
-      {"source_id", source.id},
-      {"batch_id", summary.batch_id},
-      {"images", summary.images},
-      {"faces", summary.faces},
-      {"duplicates", summary.duplicates},
-      {"errors", summary.errors},
-      {"previously_erased", summary.previously_erased},
-      {"tenant", scope.tenant},
-      {"via",
-       "api"}}.dump();
+  e.details =
+      nlohmann::json{{"source_id", source.id},   {"batch_id", summary.batch_id},
+                     {"images", summary.images}, {"faces", summary.faces},
+                     {"videos", summary.videos}, {"duplicates", summary.duplicates},
+                     {"errors", summary.errors}, {"previously_erased", summary.previously_erased},
+                     {"tenant", scope.tenant},   {"via", "api"}}
+          .dump();
   ASSIGN_OR_RETURN(int64_t seq, s.audit.Append(e));
 
   nlohmann::json list = nlohmann::json::array();
   for (const auto& f : summary.files) {
-    nlohmann::json item = {{"name", f.name}, {"status", f.status}};
+    nlohmann::json item = {{"name", f.name}, {"status", f.status}, {"media", f.media}};
     if (f.status == "stored") {
       item["image_id"] = f.image_id;
       item["faces"] = f.faces;
+      if (f.media == "video") {
+        item["tracks"] = f.tracks;
+        item["duration_s"] = f.duration_s;
+      }
     } else if (f.status == "duplicate") {
       // Photos are unique across the instance: a copy held by another tenant is reported without
       // its id or source (they would point into that tenant's data).
@@ -196,6 +201,7 @@ Result<Reply> HandleUploadImages(Services& s, const Call& call) {
                         {"files", std::move(list)},
                         {"images", summary.images},
                         {"faces", summary.faces},
+                        {"videos", summary.videos},
                         {"duplicates", summary.duplicates},
                         {"errors", summary.errors},
                         {"audit_seq", seq},

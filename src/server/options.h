@@ -28,6 +28,10 @@ struct ServerOptions {
   // Images whose header claims more pixels than this are refused (413) before decoding; lower
   // than the engine's own limit because several requests decode at once.
   int64_t max_image_pixels = 40'000'000;
+  // Uploaded videos whose header (or decoding) gives a longer duration are refused before they are
+  // analysed (the same default as `likeness ingest --video-max-seconds`); max_body_bytes bounds
+  // their size.
+  double video_max_seconds = 4 * 3600.0;
   int max_top_k = 100;                     // ceiling on top_k for searches
   std::chrono::seconds read_timeout{10};   // a client that stalls this long mid-request is dropped
   std::chrono::seconds write_timeout{30};  // likewise for a client that stops reading

@@ -13,6 +13,8 @@
 #include "common/scrub_file.h"
 #include "engine/ingest.h"
 #include "imageio/decode.h"
+#include "videoio/video_decoder.h"
+#include "videoio/video_format.h"
 
 namespace likeness::server {
 namespace fs = std::filesystem;
@@ -52,24 +54,147 @@ Status WriteFileAtomically(const fs::path& path, std::span<const uint8_t> bytes)
   return Status::Ok();
 }
 
+UploadOutcome Failed(UploadOutcome out, Status st) {
+  out.status = "error";
+  out.error = std::move(st);
+  return out;
+}
+
+fs::path StoredCopyPath(const engine::Engine& engine, const catalog::SourceRecord& source,
+                        const std::string& hash, std::string_view format) {
+  return engine.options().data_dir / "uploads" / std::to_string(source.id) /
+         (hash + "." + std::string(format));
+}
+
+// Keeps the copy of an analysed file at `stored`, then commits its catalog rows with `store`
+// (which fills the outcome's image id and counts). A non-OK return is a store failure that ends
+// the batch; a refusal by the catalog is an outcome, and takes the copy away again.
+Result<UploadOutcome> KeepAndCommit(engine::Engine& engine, const fs::path& stored,
+                                    const UploadFile& file, const std::string& hash,
+                                    UploadOutcome out,
+                                    const std::function<Status(UploadOutcome&)>& store) {
+  RETURN_IF_ERROR(WriteFileAtomically(stored, file.bytes));
+  Status added = store(out);
+  if (!added.ok()) {
+    // The copy goes unless the image row may exist (an index failure after the commit): an orphaned
+    // copy is swept at the next start (SweepUploads), a copy removed under a held image is not.
+    std::error_code ec;
+    const bool refused = added.code() == StatusCode::kAlreadyExists ||
+                         added.code() == StatusCode::kInvalidArgument ||
+                         added.code() == StatusCode::kFailedPrecondition;
+    if (refused) fs::remove(stored, ec);
+    if (added.code() == StatusCode::kAlreadyExists) {  // a concurrent upload stored it first
+      ASSIGN_OR_RETURN(std::optional<int64_t> now_held, engine.catalog().FindImageByHash(hash));
+      out.status = "duplicate";
+      out.image_id = now_held.value_or(0);
+      out.faces = out.tracks = 0;
+      return out;
+    }
+    if (added.code() == StatusCode::kInvalidArgument ||
+        added.code() == StatusCode::kFailedPrecondition) {
+      return Failed(std::move(out), added);
+    }
+    return added;
+  }
+  out.status = "stored";
+  return out;
+}
+
+// A photo, after the checks every file gets.
+Result<UploadOutcome> IngestPhoto(engine::Engine& engine, vision::FaceAnalyzer& analyzer,
+                                  const catalog::SourceRecord& source, int64_t batch_id,
+                                  const UploadFile& file, const std::string& hash,
+                                  UploadOutcome out) {
+  const engine::EngineOptions& opt = engine.options();
+  auto image = imageio::DecodeImage(file.bytes, opt.decode);
+  if (!image.ok()) return Failed(std::move(out), image.status());
+  auto faces = analyzer.Analyze(image->bgr, opt.analyze);
+  if (!faces.ok()) return Failed(std::move(out), faces.status());
+
+  const std::string format(imageio::FormatName(image->format));
+  const fs::path stored = StoredCopyPath(engine, source, hash, format);
+  return KeepAndCommit(engine, stored, file, hash, std::move(out), [&](UploadOutcome& o) {
+    catalog::ImageRecord record;
+    record.source_id = source.id;
+    record.batch_id = batch_id;
+    record.content_hash = hash;
+    record.path = fs::absolute(stored).lexically_normal().string();
+    record.format = format;
+    record.width = image->original_width;
+    record.height = image->original_height;
+    record.bytes = static_cast<int64_t>(file.bytes.size());
+    std::vector<catalog::FaceRecord> rows;
+    engine::IngestPolicy* policy = engine.ingest_policy();
+    for (auto& f : *faces) {
+      if (policy && policy->DropFace(f.embedding)) continue;  // e.g. an opted-out person
+      rows.push_back(engine.FaceRecordFor(std::move(f), image->scale));
+    }
+    RETURN_IF_ERROR(engine.StoreImage(record, rows));
+    o.image_id = record.id;
+    o.faces = static_cast<int64_t>(rows.size());
+    return Status::Ok();
+  });
+}
+
+// A video, after the checks every file gets: decoded from memory and analysed by the CLI's
+// pipeline (engine::AnalyzeVideo, engine::StoreAnalyzedVideo).
+Result<UploadOutcome> IngestVideo(engine::Engine& engine, vision::FaceAnalyzer& analyzer,
+                                  const catalog::SourceRecord& source, int64_t batch_id,
+                                  const UploadFile& file, const std::string& hash,
+                                  const engine::VideoOptions& video, UploadOutcome out) {
+  auto decoder = videoio::VideoDecoder::OpenMemory(file.bytes, video.limits, video.decode);
+  if (!decoder.ok()) return Failed(std::move(out), decoder.status());
+  auto analysed = engine::AnalyzeVideo(
+      [&engine](vision::AnalyzedFace&& f) { return engine.FaceRecordFor(std::move(f), 1.0); },
+      analyzer, **decoder, engine.options().analyze, video, {});
+  decoder->reset();  // the decoder (and its frame buffers) goes before the copy is written
+  if (!analysed.ok()) return Failed(std::move(out), analysed.status());
+
+  const fs::path stored =
+      StoredCopyPath(engine, source, hash, videoio::ContainerName(analysed->info.container));
+  return KeepAndCommit(engine, stored, file, hash, std::move(out), [&](UploadOutcome& o) {
+    catalog::ImageRecord record;
+    record.source_id = source.id;
+    record.batch_id = batch_id;
+    record.content_hash = hash;
+    record.path = fs::absolute(stored).lexically_normal().string();
+    record.bytes = static_cast<int64_t>(file.bytes.size());
+    ASSIGN_OR_RETURN(engine::StoredVideo kept,
+                     engine::StoreAnalyzedVideo(engine, record, std::move(*analysed)));
+    o.image_id = record.id;
+    o.faces = kept.faces;
+    o.tracks = kept.tracks;
+    o.duration_s = record.duration_s.value_or(0);
+    return Status::Ok();
+  });
+}
+
 // One file. Returns the outcome; a non-OK return is a store failure that ends the batch.
 Result<UploadOutcome> IngestOne(engine::Engine& engine, vision::FaceAnalyzer& analyzer,
                                 const catalog::SourceRecord& source, int64_t batch_id,
-                                const UploadFile& file, const UploadPrecheck& precheck) {
+                                const UploadFile& file, const UploadPrecheck& precheck,
+                                const engine::VideoOptions& video) {
   UploadOutcome out;
   out.name = file.display_name;
-  const auto fail = [&out](Status st) {
-    out.status = "error";
-    out.error = std::move(st);
-    return out;
-  };
   const engine::EngineOptions& opt = engine.options();
-  if (file.bytes.empty()) return fail(Status::InvalidArgument("the file is empty"));
-  if (file.bytes.size() > opt.max_file_bytes) {
-    return fail(Status::ResourceExhausted("the file is larger than the engine's limit"));
-  }
-  if (precheck) {
-    if (Status st = precheck(file.bytes); !st.ok()) return fail(st);
+  if (file.bytes.empty())
+    return Failed(std::move(out), Status::InvalidArgument("the file is empty"));
+  const bool is_video = videoio::SniffVideo(file.bytes) != videoio::VideoContainer::kUnknown;
+  if (is_video) {
+    out.media = "video";
+    if (file.bytes.size() > video.limits.max_bytes) {
+      return Failed(std::move(out),
+                    Status::ResourceExhausted("the video is larger than the limit of " +
+                                              std::to_string(video.limits.max_bytes) + " bytes"));
+    }
+  } else {
+    if (file.bytes.size() > opt.max_file_bytes) {
+      return Failed(std::move(out),
+                    Status::ResourceExhausted("the file is larger than the engine's limit"));
+    }
+    if (precheck) {
+      if (Status st = precheck(file.bytes); !st.ok()) return Failed(std::move(out), st);
+    }
   }
   const std::string hash = Sha256Hex(file.bytes);
   ASSIGN_OR_RETURN(std::optional<int64_t> held, engine.catalog().FindImageByHash(hash));
@@ -83,55 +208,10 @@ Result<UploadOutcome> IngestOne(engine::Engine& engine, vision::FaceAnalyzer& an
     out.status = "previously_erased";  // never decoded, never stored again
     return out;
   }
-  auto image = imageio::DecodeImage(file.bytes, opt.decode);
-  if (!image.ok()) return fail(image.status());
-  auto faces = analyzer.Analyze(image->bgr, opt.analyze);
-  if (!faces.ok()) return fail(faces.status());
-
-  const fs::path stored = opt.data_dir / "uploads" / std::to_string(source.id) /
-                          (hash + "." + std::string(imageio::FormatName(image->format)));
-  RETURN_IF_ERROR(WriteFileAtomically(stored, file.bytes));
-
-  catalog::ImageRecord record;
-  record.source_id = source.id;
-  record.batch_id = batch_id;
-  record.content_hash = hash;
-  record.path = fs::absolute(stored).lexically_normal().string();
-  record.format = std::string(imageio::FormatName(image->format));
-  record.width = image->original_width;
-  record.height = image->original_height;
-  record.bytes = static_cast<int64_t>(file.bytes.size());
-  std::vector<catalog::FaceRecord> rows;
-  engine::IngestPolicy* policy = engine.ingest_policy();
-  for (auto& f : *faces) {
-    if (policy && policy->DropFace(f.embedding)) continue;  // e.g. an opted-out person
-    rows.push_back(engine.FaceRecordFor(std::move(f), image->scale));
+  if (is_video) {
+    return IngestVideo(engine, analyzer, source, batch_id, file, hash, video, std::move(out));
   }
-  Status added = engine.StoreImage(record, rows);
-  if (!added.ok()) {
-    // The copy goes unless the image row may exist (an index failure after the commit): an orphaned
-    // copy is swept at the next start (SweepUploads), a copy removed under a held image is not.
-    std::error_code ec;
-    const bool refused = added.code() == StatusCode::kAlreadyExists ||
-                         added.code() == StatusCode::kInvalidArgument ||
-                         added.code() == StatusCode::kFailedPrecondition;
-    if (refused) fs::remove(stored, ec);
-    if (added.code() == StatusCode::kAlreadyExists) {  // a concurrent upload stored it first
-      ASSIGN_OR_RETURN(std::optional<int64_t> now_held, engine.catalog().FindImageByHash(hash));
-      out.status = "duplicate";
-      out.image_id = now_held.value_or(0);
-      return out;
-    }
-    if (added.code() == StatusCode::kInvalidArgument ||
-        added.code() == StatusCode::kFailedPrecondition) {
-      return fail(added);
-    }
-    return added;
-  }
-  out.status = "stored";
-  out.image_id = record.id;
-  out.faces = static_cast<int64_t>(rows.size());
-  return out;
+  return IngestPhoto(engine, analyzer, source, batch_id, file, hash, std::move(out));
 }
 
 }  // namespace
@@ -139,8 +219,8 @@ Result<UploadOutcome> IngestOne(engine::Engine& engine, vision::FaceAnalyzer& an
 Result<UploadSummary> IngestUploads(engine::Engine& engine, vision::FaceAnalyzer& analyzer,
                                     const catalog::SourceRecord& source,
                                     std::span<const UploadFile> files,
-                                    const UploadPrecheck& precheck,
-                                    const std::string& operator_id) {
+                                    const UploadPrecheck& precheck, const std::string& operator_id,
+                                    const engine::VideoOptions& video) {
   UploadSummary summary;
   if (engine::IngestPolicy* policy = engine.ingest_policy()) {
     RETURN_IF_ERROR(policy->AdmitSource(source));  // e.g. a blocked jurisdiction
@@ -151,7 +231,7 @@ Result<UploadSummary> IngestUploads(engine::Engine& engine, vision::FaceAnalyzer
   }
   Status failure;
   for (const UploadFile& file : files) {
-    auto outcome = IngestOne(engine, analyzer, source, summary.batch_id, file, precheck);
+    auto outcome = IngestOne(engine, analyzer, source, summary.batch_id, file, precheck, video);
     if (!outcome.ok()) {
       failure = outcome.status();
       break;
@@ -159,6 +239,7 @@ Result<UploadSummary> IngestUploads(engine::Engine& engine, vision::FaceAnalyzer
     if (outcome->status == "stored") {
       ++summary.images;
       summary.faces += outcome->faces;
+      if (outcome->media == "video") ++summary.videos;
     } else if (outcome->status == "duplicate") {
       ++summary.duplicates;
     } else if (outcome->status == "previously_erased") {
