@@ -2,7 +2,9 @@
 # Browser end-to-end tests of the web app and the public self-check page: Debian's chromium driven
 # by the pinned playwright-core (package-lock.json). Installs chromium from apt when it is missing
 # (skipping, with a message and exit 0, only when it cannot be installed), `npm ci`s once, then
-# runs web_e2e.mjs, ux_e2e.mjs (issue 14: what new users tripped over) and selfcheck_e2e.mjs. Screenshots land in test-output/e2e/.
+# runs web_e2e.mjs, ux_e2e.mjs (issue 14: what new users tripped over), selfcheck_e2e.mjs and
+# video_e2e.mjs (issue 15: a video match played from its moment; needs the build's tests/make_slideshow).
+# Screenshots land in test-output/e2e/.
 # Usage: tests/e2e/run.sh [path/to/likeness]
 # Env: CHROMIUM (browser binary, default /usr/bin/chromium), LIKENESS_SKIP_APT=1 (never apt-get).
 set -eu
@@ -27,3 +29,4 @@ fi
 node web_e2e.mjs "$cli"
 node ux_e2e.mjs "$cli"
 node selfcheck_e2e.mjs "$cli"
+node video_e2e.mjs "$cli"
