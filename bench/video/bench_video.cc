@@ -199,34 +199,51 @@ int Rtf(int argc, char** argv) {
   if (!summary.ok() || summary->totals.images != 1) return 1;
   auto image = eng->catalog().GetImage(1);
   if (!image.ok()) return 1;
-  int probes = 0, rank1 = 0;
+  // The slideshow cycles through the six demo photos, so a photo longer than 24 s of clip appears
+  // again: its copies are other tracks with the same face (score ~1). Rank-1 by track counts the
+  // track on screen when it is the best match or tied with the best (within kTie): the copies
+  // elsewhere in the clip are the same pixels, and no search can tell them apart.
+  constexpr double kTie = 0.02;
   const double length = *image->duration_s;
+  const int appearances = static_cast<int>(length / (6 * kSlide)) + 1;
+  int probes = 0, rank1 = 0, strict = 0;
   for (double at = kSlide / 2; at < length; at += kSlide) {
     auto frame = engine::LoadStoredVideoFrame(*image, at, eng->options());
     if (!frame.ok()) continue;
     std::vector<uint8_t> jpeg;
     cv::imencode(".jpg", frame->bgr, jpeg);
     engine::SearchOptions so;
-    so.top_k = 1;
+    so.top_k = appearances;
     auto r = engine::SearchProbe(*eng, **analyzer, jpeg, so);
     if (!r.ok()) continue;
     for (const auto& face : r->faces) {
       if (face.quality.overall < eng->options().quality_floor) continue;
       ++probes;
-      if (face.matches.empty() || !face.matches[0].face.face.video) continue;
-      const auto& m = face.matches[0];
-      const auto& v = *m.face.face.video;
-      // The right track: on screen at that moment, and its face at the same place.
-      const double slack = 1.0 / vo.sampling.fps;
-      const bool on_screen = v.track_first_s - slack <= at && at <= v.track_last_s + slack;
-      const BoxF& b = m.face.face.box;
-      const bool same_place = b.cx() >= face.box.x1 && b.cx() <= face.box.x2 &&
-                              b.cy() >= face.box.y1 && b.cy() <= face.box.y2;
-      if (on_screen && same_place && m.is_match) ++rank1;
+      if (face.matches.empty()) continue;
+      const float best = face.matches[0].score;
+      for (size_t k = 0; k < face.matches.size(); ++k) {
+        const auto& m = face.matches[k];
+        if (!m.face.face.video || !m.is_match || m.score < best - kTie) break;
+        const auto& v = *m.face.face.video;
+        // The right track: on screen at that moment, and its face at the same place.
+        const double slack = 1.0 / vo.sampling.fps;
+        const bool on_screen = v.track_first_s - slack <= at && at <= v.track_last_s + slack;
+        const BoxF& b = m.face.face.box;
+        const bool same_place = b.cx() >= face.box.x1 && b.cx() <= face.box.x2 &&
+                                b.cy() >= face.box.y1 && b.cy() <= face.box.y2;
+        if (on_screen && same_place) {
+          ++rank1;
+          if (k == 0) ++strict;
+          break;
+        }
+      }
     }
   }
-  std::printf("stills from the clip: %d searchable faces, rank-1 by track %d (%.1f%%)\n", probes,
-              rank1, probes ? 100.0 * rank1 / probes : 0.0);
+  std::printf(
+      "stills from the clip: %d searchable faces, rank-1 by track %d (%.1f%%; the track on screen "
+      "first outright: %d, else tied within %.2f with a copy of the same photo elsewhere in the "
+      "clip)\n",
+      probes, rank1, probes ? 100.0 * rank1 / probes : 0.0, strict, kTie);
   eng.reset();
   fs::remove_all(work);
   return 0;
