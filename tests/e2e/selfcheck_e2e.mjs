@@ -13,7 +13,7 @@
 //
 // Usage: node selfcheck_e2e.mjs [path/to/likeness]
 // Env: LIKENESS_DEMO, LIKENESS_FACES_DEV, CHROMIUM (default /usr/bin/chromium).
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { writeY4m, writeStillMjpeg } from './fake_camera.mjs';
+import { startServer } from './server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -34,22 +35,6 @@ const TIMEOUT = 120_000;
 const TURN_LEFT = [5, 9, 2, 8, 7, 8];
 
 function log(msg) { process.stdout.write(`[e2e selfcheck] ${msg}\n`); }
-
-async function startServer(data) {
-  const child = spawn(cli, ['--data', data, 'serve', '--port', '0', '--threads', '1',
-    '--selfcheck-challenges', 'turn-left'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const url = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${stderr}`)), 60_000);
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      const m = stderr.match(/on (http:\/\/[0-9.]+:\d+\/)/);
-      if (m) { clearTimeout(timer); ok(m[1]); }
-    });
-    child.on('exit', (code) => fail(new Error(`server exited (${code}):\n${stderr}`)));
-  });
-  return { child, url, stderr: () => stderr };
-}
 
 // One browser whose camera plays `clip`; runs `body(page)` on the self-check page.
 async function withCamera(clip, url, key, body, { expectErrors = false } = {}) {
@@ -114,7 +99,7 @@ async function main() {
       '--collector', 'ORL (e2e)', '--public-description', 'Portraits from the e2e test archive'],
     { stdio: ['ignore', 'ignore', 'inherit'] });
   }
-  const server = await startServer(data);
+  const server = await startServer(cli, data, ['--selfcheck-challenges', 'turn-left']);
   log(`server at ${server.url}`);
   try {
     const still = join(dir, 'still.mjpeg');

@@ -19,13 +19,14 @@
 // Screenshots go to test-output/e2e/ux-*.png.
 //
 // Usage: node ux_e2e.mjs [path/to/likeness]   Env: LIKENESS_DEMO, CHROMIUM.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync, readFileSync, copyFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
 
 // People reads are purpose-bound (issue 11): state the purpose and case, then list.
 async function listPeople(page) {
@@ -45,22 +46,6 @@ const LANDING = { admin: 'search', search: 'search', ingest: 'ingest', auditor: 
 
 function log(msg) { process.stdout.write(`[e2e ux] ${msg}\n`); }
 const shot = (page, name, full = true) => page.screenshot({ path: join(shots, `ux-${name}.png`), fullPage: full });
-
-async function startServer(data) {
-  const child = spawn(cli, ['--data', data, 'serve', '--port', '0', '--threads', '1'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const url = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${stderr}`)), 60_000);
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      const m = stderr.match(/on (http:\/\/[0-9.]+:\d+\/)/);
-      if (m) { clearTimeout(timer); ok(m[1]); }
-    });
-    child.on('exit', (code) => fail(new Error(`server exited (${code}):\n${stderr}`)));
-  });
-  return { child, url, stderr: () => stderr };
-}
 
 // The data folder, prepared with the CLI: demo-photos (sample2, 3, 4, 6), scans-2025 (sample5 and a
 // file that is not a photo), people clustered loosely (several people of two or more faces).
@@ -104,7 +89,7 @@ async function main() {
   mkdirSync(shots, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'likeness-ux-'));
   const { data, keys } = prepare(dir);
-  const server = await startServer(data);
+  const server = await startServer(cli, data);
   const url = server.url;
   log(`server at ${url}`);
   const browser = await chromium.launch({ executablePath: browserPath, args: ['--no-sandbox'] });

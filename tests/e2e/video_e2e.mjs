@@ -9,13 +9,14 @@
 // Usage: node video_e2e.mjs [path/to/likeness] [path/to/make_slideshow]
 //   (defaults: build/apps/likeness/likeness, and make_slideshow in the same build's tests/ folder)
 // Env: LIKENESS_DEMO (demo photos), CHROMIUM (browser binary, default /usr/bin/chromium).
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = resolve(process.argv[2] || join(root, 'build', 'apps', 'likeness', 'likeness'));
@@ -27,22 +28,6 @@ const TIMEOUT = 120_000;
 const STILL_AT_S = 4.5;  // inside the second slide (sample3), 3 s to 6 s
 
 function log(msg) { process.stdout.write(`[video-e2e] ${msg}\n`); }
-
-async function startServer(data) {
-  const child = spawn(cli, ['--data', data, 'serve', '--port', '0', '--threads', '1'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const url = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${stderr}`)), 60_000);
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      const m = stderr.match(/on (http:\/\/[0-9.]+:\d+\/)/);
-      if (m) { clearTimeout(timer); ok(m[1]); }
-    });
-    child.on('exit', (code) => fail(new Error(`server exited (${code}):\n${stderr}`)));
-  });
-  return { child, url, stderr: () => stderr };
-}
 
 async function main() {
   assert.ok(existsSync(cli), `no likeness binary at ${cli}`);
@@ -62,7 +47,7 @@ async function main() {
     '--basis', 'art6-1-e,art9-2-g', '--jurisdiction', 'DE', '--jobs', '1'], { stdio: 'ignore' });
   const key = execFileSync(cli, ['--data', data, 'keys', 'create', '--name', 'e2e-admin', '--role', 'admin'],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  const server = await startServer(data);
+  const server = await startServer(cli, data);
   log(`server at ${server.url}`);
   const browser = await chromium.launch({
     executablePath: browserPath,

@@ -9,13 +9,14 @@
 //
 // Usage: node web_e2e.mjs [path/to/likeness]   (default: build/apps/likeness/likeness)
 // Env: LIKENESS_DEMO (demo photos), CHROMIUM (browser binary, default /usr/bin/chromium).
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = resolve(process.argv[2] || join(root, 'build', 'apps', 'likeness', 'likeness'));
@@ -26,22 +27,6 @@ const TIMEOUT = 120_000;
 
 function log(msg) { process.stdout.write(`[e2e] ${msg}\n`); }
 
-async function startServer(data) {
-  const child = spawn(cli, ['--data', data, 'serve', '--port', '0', '--threads', '1'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const url = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${stderr}`)), 60_000);
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      const m = stderr.match(/on (http:\/\/[0-9.]+:\d+\/)/);
-      if (m) { clearTimeout(timer); ok(m[1]); }
-    });
-    child.on('exit', (code) => fail(new Error(`server exited (${code}):\n${stderr}`)));
-  });
-  return { child, url, stderr: () => stderr };
-}
-
 async function main() {
   assert.ok(existsSync(cli), `no likeness binary at ${cli}`);
   assert.ok(existsSync(join(demo, 'sample1.jpg')), `no demo photos in ${demo}`);
@@ -51,7 +36,7 @@ async function main() {
   const data = join(dir, 'data');
   const key = execFileSync(cli, ['--data', data, 'keys', 'create', '--name', 'e2e-admin', '--role', 'admin'],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  const server = await startServer(data);
+  const server = await startServer(cli, data);
   log(`server at ${server.url}`);
   const browser = await chromium.launch({ executablePath: browserPath, args: ['--no-sandbox'] });
   const outside = [];
