@@ -109,8 +109,10 @@ export function initSearch(ctx) {
     }
     const open = document.createElement('button');
     open.type = 'button';
-    open.textContent = 'Open photo';
-    open.setAttribute('aria-label', `Open the photo of face ${m.face_id} (${m.source})`);
+    // A video match opens the frame it was found in (the player is the card's "Play" button).
+    const what = m.media === 'video' ? 'frame' : 'photo';
+    open.textContent = `Open ${what}`;
+    open.setAttribute('aria-label', `Open the ${what} of face ${m.face_id} (${m.source})`);
     open.addEventListener('click', () => openImage(m));
     cap.append(badge, score, facts, open);
     decorateVideoMatch(ctx, m, cap, urls);

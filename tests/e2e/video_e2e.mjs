@@ -88,6 +88,9 @@ async function main() {
     await page.waitForFunction((img) => img.complete && img.naturalWidth > 0,
       await thumb.elementHandle(), { timeout: TIMEOUT });
     await page.screenshot({ path: join(shots, 'video-01-search.png'), fullPage: true });
+    // The card names what opens: the frame, not a "photo".
+    assert.equal(await card.getByRole('button', { name: /^Open the frame of face \d+/ }).count(), 1);
+    assert.equal(await card.getByRole('button', { name: /Open the photo/ }).count(), 0);
 
     // Play from the moment.
     await card.getByRole('button', { name: /^Play video \d+ from / }).click();
