@@ -43,7 +43,7 @@ class InferenceParityTest : public ::testing::Test {
     cv::setNumThreads(1);
     const auto models_dir = likeness::testing::ModelDir();
     const auto demo = likeness::testing::DemoPhotoDir();
-    if (!models_dir || !demo) GTEST_SKIP() << "models or demo photos missing: run scripts/setup";
+    ASSERT_TRUE(models_dir && demo) << "models or demo photos missing: run scripts/setup";
     auto manifest = BuiltinManifest();
     ASSERT_TRUE(manifest.ok());
     auto models = LoadVerifiedModels(*manifest, *models_dir);

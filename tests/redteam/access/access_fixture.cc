@@ -41,8 +41,8 @@ void AccessRedTeam::TearDownTestSuite() {
 }
 
 void AccessRedTeam::SetUp() {
-  if (!likeness::testing::ModelDir() || !likeness::testing::DemoPhotoDir())
-    GTEST_SKIP() << "models or demo photos absent (run scripts/setup)";
+  ASSERT_TRUE(likeness::testing::ModelDir() && likeness::testing::DemoPhotoDir())
+      << "models or demo photos absent (run scripts/setup)";
   ASSERT_TRUE(server_ && server_->ok());
 }
 

@@ -22,9 +22,8 @@ namespace {
 
 TEST(StillPhotoAttack, NoStillSequenceOfAnyFacePassesAnyChallenge) {
   auto models_dir = likeness::testing::ModelDir();
-  if (!models_dir || !likeness::testing::DemoPhotoDir()) {
-    GTEST_SKIP() << "models or demo photos absent (run scripts/setup)";
-  }
+  ASSERT_TRUE(models_dir && likeness::testing::DemoPhotoDir())
+      << "models or demo photos absent (run scripts/setup)";
   likeness::testing::TempDir dir;
   engine::EngineOptions options;
   options.data_dir = dir.path() / "data";

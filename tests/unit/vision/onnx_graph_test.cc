@@ -34,7 +34,7 @@ TEST(OnnxGraphTest, MalformedBytesAreInvalidArgument) {
 
 TEST(OnnxGraphTest, ReadsTheEmbedderAndRejectsEveryTruncation) {
   const auto dir = likeness::testing::ModelDir();
-  if (!dir) GTEST_SKIP() << "models missing: run scripts/setup";
+  ASSERT_TRUE(dir) << "models missing: run scripts/setup";
   const std::string bytes = ReadAll(*dir / "fr_feature.onnx");
   auto g = ParseOnnxGraph(bytes);
   ASSERT_TRUE(g.ok()) << g.status().ToString();
