@@ -11,7 +11,7 @@
 
 #include "engine/engine.h"
 #include "server_fixture.h"
-#include "testing/video_maker.h"
+#include "video_server_fixture.h"
 #include "videoio/video_decoder.h"
 
 namespace likeness::server::testing {
@@ -20,56 +20,20 @@ namespace {
 namespace fs = std::filesystem;
 using enum Role;
 
-class VideoUploadTest : public ::testing::Test {
+class VideoUploadTest : public VideoServerTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(likeness::testing::ModelDir() && likeness::testing::DemoPhotoDir())
-        << "models or demo photos missing: run scripts/setup";
-    engine::EngineOptions eo;
-    eo.data_dir = dir_.path() / "data";
-    eo.model_dir = *likeness::testing::ModelDir();
-    auto e = engine::Engine::Open(eo);
-    ASSERT_TRUE(e.ok()) << e.status().ToString();
-    engine_ = std::move(*e);
-    server_ = std::make_unique<TestServer>(*engine_);
-    ASSERT_TRUE(server_->ok());
-
-    // sample2 then sample3, 2 s each.
-    const fs::path video = dir_.path() / "interview.mp4";
-    likeness::testing::SlideshowOptions o;
-    o.width = 640;
-    o.height = 360;
-    ASSERT_EQ(likeness::testing::WriteSlideshow({DemoPhoto(2), DemoPhoto(3)}, video, o), "");
-    video_ = ReadFile(video);
+    ASSERT_NO_FATAL_FAILURE(StartServer());
+    video_ = ReadFile(WriteDemoSlideshow("interview.mp4"));
     ASSERT_FALSE(video_.empty());
-
-    auto c = server_->Client();
-    auto declared = c->Post("/api/v1/sources", server_->Auth(kIngest),
-                            nlohmann::json{{"name", "footage"},
-                                           {"legal_basis", "art6-1-e"},
-                                           {"art9_condition", "art9-2-g"},
-                                           {"jurisdiction", "DE"}}
-                                .dump(),
-                            "application/json");
-    ASSERT_TRUE(declared);
-    ASSERT_EQ(declared->status, 201) << declared->body;
-    source_id_ = Json(declared)["id"].get<int64_t>();
+    source_id_ = DeclareFootage();
+    ASSERT_NE(source_id_, 0);
   }
 
   httplib::Result Upload(const std::string& bytes, const std::string& name) {
     return server_->Client()->Post(
         "/api/v1/sources/" + std::to_string(source_id_) + "/images", server_->Auth(kIngest),
         httplib::MultipartFormDataItems{FilePart("images", bytes, name)});
-  }
-
-  size_t StoredCopies() const {
-    size_t n = 0;
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(engine_->options().data_dir / "uploads", ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_regular_file()) ++n;
-    }
-    return n;
   }
 
   // The frame at or after `at_s` of the uploaded video, as JPEG (a still taken from it).
@@ -91,9 +55,6 @@ class VideoUploadTest : public ::testing::Test {
     return std::string(jpeg.begin(), jpeg.end());
   }
 
-  likeness::testing::TempDir dir_;
-  std::unique_ptr<engine::Engine> engine_;
-  std::unique_ptr<TestServer> server_;
   std::string video_;
   int64_t source_id_ = 0;
 };

@@ -15,7 +15,7 @@
 #include "engine/ingest.h"
 #include "server_fixture.h"
 #include "sources/sources.h"
-#include "testing/video_maker.h"
+#include "video_server_fixture.h"
 #include "videoio/video_decoder.h"
 
 namespace likeness::server::testing {
@@ -24,29 +24,15 @@ namespace {
 namespace fs = std::filesystem;
 using enum Role;
 
-class VideoMediaTest : public ::testing::Test {
+class VideoMediaTest : public VideoServerTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(likeness::testing::ModelDir() && likeness::testing::DemoPhotoDir())
-        << "models or demo photos missing: run scripts/setup";
-    engine::EngineOptions eo;
-    eo.data_dir = dir_.path() / "data";
-    eo.model_dir = *likeness::testing::ModelDir();
-    auto e = engine::Engine::Open(eo);
-    ASSERT_TRUE(e.ok()) << e.status().ToString();
-    engine_ = std::move(*e);
-    ASSERT_TRUE(engine_->catalog().CreateTenant("rival").ok());
-    server_ = std::make_unique<TestServer>(*engine_);
-    ASSERT_TRUE(server_->ok());
+    ASSERT_NO_FATAL_FAILURE(StartServer({}, /*rival_tenant=*/true));
     auto rival = server_->server().keys().Create("rival-search", kSearch, "rival");
     ASSERT_TRUE(rival.ok()) << rival.status().ToString();
     rival_key_ = rival->key;
 
-    video_ = dir_.path() / "interview.mp4";
-    likeness::testing::SlideshowOptions o;
-    o.width = 640;
-    o.height = 360;
-    ASSERT_EQ(likeness::testing::WriteSlideshow({DemoPhoto(2), DemoPhoto(3)}, video_, o), "");
+    video_ = WriteDemoSlideshow("interview.mp4");
     engine::SourceDeclaration d{.name = "footage",
                                 .legal_basis = "art6-1-e",
                                 .art9_condition = "art9-2-g",
@@ -100,9 +86,6 @@ class VideoMediaTest : public ::testing::Test {
     return path + (path.find('?') == std::string::npos ? "?" : "&") + "token=" + token;
   }
 
-  likeness::testing::TempDir dir_;
-  std::unique_ptr<engine::Engine> engine_;
-  std::unique_ptr<TestServer> server_;
   std::string rival_key_;
   fs::path video_;
   int64_t video_id_ = 0;

@@ -12,7 +12,7 @@
 
 #include "engine/engine.h"
 #include "server_fixture.h"
-#include "testing/video_maker.h"
+#include "video_server_fixture.h"
 
 namespace likeness::server::testing {
 namespace {
@@ -20,37 +20,13 @@ namespace {
 namespace fs = std::filesystem;
 using enum Role;
 
-class VideoUploadAttackTest : public ::testing::Test {
+class VideoUploadAttackTest : public VideoServerTest {
  protected:
   void Start(ServerOptions options = {}) {
-    ASSERT_TRUE(likeness::testing::ModelDir() && likeness::testing::DemoPhotoDir())
-        << "models or demo photos missing: run scripts/setup";
-    engine::EngineOptions eo;
-    eo.data_dir = dir_.path() / "data";
-    eo.model_dir = *likeness::testing::ModelDir();
-    auto e = engine::Engine::Open(eo);
-    ASSERT_TRUE(e.ok()) << e.status().ToString();
-    engine_ = std::move(*e);
-    ASSERT_TRUE(engine_->catalog().CreateTenant("rival").ok());
-    server_ = std::make_unique<TestServer>(*engine_, std::move(options));
-    ASSERT_TRUE(server_->ok());
-
-    const fs::path video = dir_.path() / "clip.mp4";
-    likeness::testing::SlideshowOptions o;
-    o.width = 640;
-    o.height = 360;
-    ASSERT_EQ(likeness::testing::WriteSlideshow({DemoPhoto(2), DemoPhoto(3)}, video, o), "");
-    video_ = ReadFile(video);
-    auto declared = server_->Client()->Post("/api/v1/sources", server_->Auth(kIngest),
-                                            nlohmann::json{{"name", "footage"},
-                                                           {"legal_basis", "art6-1-e"},
-                                                           {"art9_condition", "art9-2-g"},
-                                                           {"jurisdiction", "DE"}}
-                                                .dump(),
-                                            "application/json");
-    ASSERT_TRUE(declared);
-    ASSERT_EQ(declared->status, 201) << declared->body;
-    source_id_ = Json(declared)["id"].get<int64_t>();
+    ASSERT_NO_FATAL_FAILURE(StartServer(std::move(options), /*rival_tenant=*/true));
+    video_ = ReadFile(WriteDemoSlideshow("clip.mp4"));
+    source_id_ = DeclareFootage();
+    ASSERT_NE(source_id_, 0);
   }
 
   httplib::Result Upload(const httplib::Headers& as, int64_t source_id) {
@@ -59,25 +35,12 @@ class VideoUploadAttackTest : public ::testing::Test {
         httplib::MultipartFormDataItems{FilePart("images", video_, "clip.mp4")});
   }
 
-  size_t StoredCopies() const {
-    size_t n = 0;
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(engine_->options().data_dir / "uploads", ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_regular_file()) ++n;
-    }
-    return n;
-  }
-
   int64_t StoredImages() const {
     auto stats = engine_->catalog().Stats();
     EXPECT_TRUE(stats.ok());
     return stats.ok() ? stats->images : -1;
   }
 
-  likeness::testing::TempDir dir_;
-  std::unique_ptr<engine::Engine> engine_;
-  std::unique_ptr<TestServer> server_;
   std::string video_;
   int64_t source_id_ = 0;
 };
