@@ -20,6 +20,7 @@
 
 #include "catalog/catalog.h"
 #include "engine/engine.h"
+#include "synthetic_catalog.h"
 
 namespace {
 
@@ -40,44 +41,10 @@ bool Check(const Status& s, const char* what) {
 
 // Writes `faces` faces over `sources` sources; returns seconds, or a negative value on error.
 double Fill(Catalog& catalog, int faces, int sources) {
-  std::vector<int64_t> ids;
-  for (int s = 0; s < sources; ++s) {
-    likeness::catalog::SourceRecord r;
-    r.name = "bench-" + std::to_string(s);
-    r.kind = likeness::catalog::SourceKind::kFolder;
-    r.location = "/bench/" + r.name;
-    r.collector = "bench";
-    r.legal_basis = "art6-1-e";
-    r.art9_condition = "art9-2-g";
-    r.jurisdiction = "DE";
-    auto created = catalog.CreateSource(r);
-    if (!Check(created.status(), "create source")) return -1;
-    ids.push_back(created->id);
-  }
+  auto ids = likeness::bench::CreateBenchSources(catalog, sources);
+  if (!Check(ids.status(), "create sources")) return -1;
   const auto start = Clock::now();
-  uint32_t state = 12345;
-  for (int i = 0; i < faces / 2; ++i) {
-    likeness::catalog::ImageRecord image;
-    image.source_id = ids[static_cast<size_t>(i % sources)];
-    image.content_hash = "h" + std::to_string(i);
-    image.path = "/bench/" + image.content_hash + ".jpg";
-    image.format = "jpeg";
-    image.width = 640;
-    image.height = 480;
-    image.bytes = 1000;
-    std::vector<likeness::catalog::FaceRecord> rows(2);
-    for (auto& f : rows) {
-      f.box = {10, 20, 110, 140};
-      f.searchable = true;
-      f.model_id = "bench-model";
-      f.embedding.resize(likeness::kEmbeddingDim);
-      for (float& v : f.embedding) {
-        state = state * 1664525u + 1013904223u;
-        v = static_cast<float>(state >> 8) / 16777216.0f - 0.5f;
-      }
-    }
-    if (!Check(catalog.AddImageWithFaces(image, rows), "add image")) return -1;
-  }
+  if (!Check(likeness::bench::AddBenchImages(catalog, *ids, faces), "add images")) return -1;
   return Seconds(start);
 }
 
