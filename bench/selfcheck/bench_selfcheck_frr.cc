@@ -30,6 +30,7 @@
 #include "engine/engine.h"
 #include "governance/selfcheck_liveness.h"
 #include "imageio/decode.h"
+#include "testing/camera_frame.h"
 
 namespace fs = std::filesystem;
 using namespace likeness;
@@ -51,23 +52,7 @@ cv::Mat ReadGrey(const fs::path& p) {
 
 std::vector<uint8_t> CameraFrame(const cv::Mat& grey, uint32_t seed) {
   std::mt19937 rng(seed);
-  cv::Mat big, frame;
-  const double scale = 480.0 / grey.rows;
-  cv::resize(grey, big, cv::Size(), scale, scale, cv::INTER_LINEAR);
-  const int left = (640 - big.cols) / 2;
-  cv::copyMakeBorder(big, frame, 0, 480 - big.rows, left, 640 - big.cols - left,
-                     cv::BORDER_REPLICATE);
-  std::uniform_int_distribution<int> noise(-3, 3);
-  for (int y = 0; y < frame.rows; ++y) {
-    for (int x = 0; x < frame.cols; ++x) {
-      frame.at<uint8_t>(y, x) = cv::saturate_cast<uint8_t>(frame.at<uint8_t>(y, x) + noise(rng));
-    }
-  }
-  cv::Mat bgr;
-  cv::cvtColor(frame, bgr, cv::COLOR_GRAY2BGR);
-  std::vector<uint8_t> jpeg;
-  cv::imencode(".jpg", bgr, jpeg, {cv::IMWRITE_JPEG_QUALITY, 92});
-  return jpeg;
+  return likeness::testing::CameraLikeJpeg(grey, rng);
 }
 
 struct Bench {

@@ -17,6 +17,7 @@
 
 #include "governance/still_sequence.h"
 #include "imageio/decode.h"
+#include "testing/camera_frame.h"
 #include "testing/test_env.h"
 
 namespace likeness::governance {
@@ -30,28 +31,6 @@ constexpr int kTurnLeftSeries[] = {5, 9, 5, 9, 2, 8, 7, 8};
 std::vector<uint8_t> ReadFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), {});
-}
-
-// One camera-like frame: the photo scaled to the frame's height, its edge columns stretched to the
-// frame's width (no visible photo border, which the passive model rightly reads as a print), noise.
-std::vector<uint8_t> CameraFrame(const cv::Mat& grey, std::mt19937& rng) {
-  cv::Mat big, frame;
-  const double scale = 480.0 / grey.rows;
-  cv::resize(grey, big, cv::Size(), scale, scale, cv::INTER_LINEAR);
-  const int left = (640 - big.cols) / 2;
-  cv::copyMakeBorder(big, frame, 0, 480 - big.rows, left, 640 - big.cols - left,
-                     cv::BORDER_REPLICATE);
-  std::uniform_int_distribution<int> noise(-3, 3);
-  for (int y = 0; y < frame.rows; ++y) {
-    for (int x = 0; x < frame.cols; ++x) {
-      frame.at<uint8_t>(y, x) = cv::saturate_cast<uint8_t>(frame.at<uint8_t>(y, x) + noise(rng));
-    }
-  }
-  cv::Mat bgr;
-  cv::cvtColor(frame, bgr, cv::COLOR_GRAY2BGR);
-  std::vector<uint8_t> jpeg;
-  cv::imencode(".jpg", bgr, jpeg, {cv::IMWRITE_JPEG_QUALITY, 92});
-  return jpeg;
 }
 
 TEST(SelfCheckLiveness, OrlTurnSequenceAnswersTurnLeftOnly) {
@@ -77,7 +56,8 @@ TEST(SelfCheckLiveness, OrlTurnSequenceAnswersTurnLeftOnly) {
     ASSERT_TRUE(img.ok()) << path;
     cv::Mat grey;
     cv::cvtColor(img->bgr, grey, cv::COLOR_BGR2GRAY);
-    auto m = MeasureFrame(**eng, **analyzer, **models, CameraFrame(grey, rng));
+    auto m =
+        MeasureFrame(**eng, **analyzer, **models, likeness::testing::CameraLikeJpeg(grey, rng));
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     if (std::getenv("LIKENESS_PRINT_MEASUREMENTS")) {
       std::cout << "s" << kSubject << "/" << i << " faces " << m->faces << " yaw " << m->yaw_deg
@@ -118,7 +98,8 @@ TEST(SelfCheckLiveness, YaleOpenClosedOpenAnswersBlink) {
     ASSERT_TRUE(img.ok()) << cond;
     cv::Mat grey;
     cv::cvtColor(img->bgr, grey, cv::COLOR_BGR2GRAY);
-    auto m = MeasureFrame(**eng, **analyzer, **models, CameraFrame(grey, rng));
+    auto m =
+        MeasureFrame(**eng, **analyzer, **models, likeness::testing::CameraLikeJpeg(grey, rng));
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     if (std::getenv("LIKENESS_PRINT_MEASUREMENTS")) {
       std::cout << "yale subject11." << cond << " faces " << m->faces << " yaw " << m->yaw_deg

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "server_fixture.h"
+#include "testing/camera_frame.h"
 
 namespace likeness::server::testing {
 namespace {
@@ -98,22 +99,7 @@ std::vector<std::string> OrlTurnLeft(const fs::path& orl) {
     cv::Mat grey =
         cv::imread((orl / "s39" / (std::to_string(i) + ".pgm")).string(), cv::IMREAD_GRAYSCALE);
     if (grey.empty()) return {};
-    cv::Mat big, frame;
-    const double scale = 480.0 / grey.rows;
-    cv::resize(grey, big, cv::Size(), scale, scale, cv::INTER_LINEAR);
-    const int left = (640 - big.cols) / 2;
-    cv::copyMakeBorder(big, frame, 0, 480 - big.rows, left, 640 - big.cols - left,
-                       cv::BORDER_REPLICATE);
-    std::uniform_int_distribution<int> noise(-3, 3);
-    for (int y = 0; y < frame.rows; ++y) {
-      for (int x = 0; x < frame.cols; ++x) {
-        frame.at<uint8_t>(y, x) = cv::saturate_cast<uint8_t>(frame.at<uint8_t>(y, x) + noise(rng));
-      }
-    }
-    cv::Mat bgr;
-    cv::cvtColor(frame, bgr, cv::COLOR_GRAY2BGR);
-    std::vector<uint8_t> jpeg;
-    cv::imencode(".jpg", bgr, jpeg, {cv::IMWRITE_JPEG_QUALITY, 92});
+    const std::vector<uint8_t> jpeg = likeness::testing::CameraLikeJpeg(grey, rng);
     out.emplace_back(jpeg.begin(), jpeg.end());
   }
   return out;

@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 #include <random>
 
+#include "testing/camera_frame.h"
 #include "testing/test_env.h"
 
 namespace likeness::redteam {
@@ -115,21 +116,7 @@ std::vector<uint8_t> Jpeg(const cv::Mat& bgr, int quality) {
 
 cv::Mat CameraLikeFrame(const cv::Mat& grey, uint32_t seed) {
   std::mt19937 rng(seed);
-  cv::Mat big, frame;
-  const double scale = static_cast<double>(kH) / grey.rows;
-  cv::resize(grey, big, cv::Size(), scale, scale, cv::INTER_LINEAR);
-  const int left = (kW - big.cols) / 2;
-  cv::copyMakeBorder(big, frame, 0, kH - big.rows, left, kW - big.cols - left,
-                     cv::BORDER_REPLICATE);
-  std::uniform_int_distribution<int> noise(-3, 3);
-  for (int y = 0; y < frame.rows; ++y) {
-    for (int x = 0; x < frame.cols; ++x) {
-      frame.at<uint8_t>(y, x) = cv::saturate_cast<uint8_t>(frame.at<uint8_t>(y, x) + noise(rng));
-    }
-  }
-  cv::Mat bgr;
-  cv::cvtColor(frame, bgr, cv::COLOR_GRAY2BGR);
-  return bgr;
+  return likeness::testing::CameraLikeFrame(grey, rng);
 }
 
 std::vector<Still> AttackStills(engine::Engine& engine, int orl_subjects) {
