@@ -3,8 +3,8 @@
 import { spawn } from 'node:child_process';
 
 // Serves `data` with `cli` (one analyzer thread, plus `extraArgs`). Resolves to { child, url,
-// stderr() } once the server prints its address; rejects if it exits first or says nothing
-// within 60 s (the error carries its stderr).
+// stderr(), stop() } once the server prints its address; rejects if it exits first or says nothing
+// within 60 s (the error carries its stderr). stop() sends SIGTERM and resolves to the exit code.
 export async function startServer(cli, data, extraArgs = []) {
   const child = spawn(cli, ['--data', data, 'serve', '--port', '0', '--threads', '1', ...extraArgs],
     { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -18,5 +18,7 @@ export async function startServer(cli, data, extraArgs = []) {
     });
     child.on('exit', (code) => fail(new Error(`server exited (${code}):\n${stderr}`)));
   });
-  return { child, url, stderr: () => stderr };
+  const exited = new Promise((ok) => child.on('exit', (c) => ok(c)));
+  const stop = () => { child.kill('SIGTERM'); return exited; };
+  return { child, url, stderr: () => stderr, stop };
 }

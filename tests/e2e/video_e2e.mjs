@@ -117,8 +117,7 @@ async function main() {
     log('passed');
   } finally {
     await browser.close();
-    server.child.kill('SIGTERM');
-    const code = await new Promise((ok) => server.child.on('exit', (c) => ok(c)));
+    const code = await server.stop();
     if (code !== 0) log(`server exit code ${code}\n${server.stderr()}`);
     rmSync(dir, { recursive: true, force: true });
   }
