@@ -55,13 +55,7 @@ Result<std::unique_ptr<FaceAnalyzer>> FaceAnalyzer::Create(const VerifiedModels&
       models.Path(m.embedder.file), {}, 3, m.embedder.input_size, m.embedder.input_size};
   ASSIGN_OR_RETURN(nets->detector, inference::LoadModel(detector, backend));
   ASSIGN_OR_RETURN(nets->landmarks, inference::LoadModel(landmarks, backend));
-  // The fast (oneDNN 2.6) embedder agrees with OpenCV (cosine >= 0.9999) but ran at 0.73x its speed
-  // here (bench/README.md, inference backends): until that is mended the embedder stays on OpenCV.
-  ASSIGN_OR_RETURN(nets->embedder, inference::LoadModel(embedder, inference::Backend::kOpenCv));
-  if (backend == inference::Backend::kFast) {
-    nets->embedder.fallback_reason =
-        "kept on OpenCV: the fast embedder measured slower (0.73x, bench/README.md)";
-  }
+  ASSIGN_OR_RETURN(nets->embedder, inference::LoadModel(embedder, backend));
   return std::unique_ptr<FaceAnalyzer>(new FaceAnalyzer(std::move(nets)));
 }
 

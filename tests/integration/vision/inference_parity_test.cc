@@ -214,10 +214,7 @@ TEST_F(InferenceParityTest, WholeAnalyzerGivesTheSameFacesBothWays) {
   auto fast = FaceAnalyzer::Create(models_, Backend::kFast);
   ASSERT_TRUE(fast.ok()) << fast.status().ToString();
   for (const auto& info : (*fast)->inference_info()) {
-    // The embedder stays on OpenCV while its fast path is slower (face_analyzer.cc); its fast
-    // parity is checked model by model above.
-    const std::string expected = info.role == "embedder" ? "opencv" : "fast";
-    EXPECT_EQ(info.backend, expected) << info.role << ": " << info.fallback_reason;
+    EXPECT_EQ(info.backend, "fast") << info.role << ": " << info.fallback_reason;
   }
   double worst_cos = 1, worst_box = 0;
   size_t faces = 0;
