@@ -36,7 +36,23 @@ struct AnalyzeOptions {
   // in one pass. Results do not depend on it (within float rounding, < 1e-5 cosine); only speed
   // does (OpenCV 4.6 on one thread gains nothing past a few faces per pass, see bench/README.md).
   int embed_batch = 0;
+  // Issue 13: the small-face level. After the pyramid, look for faces of kSmallFacePx (16) up to
+  // min_face_px wide, but only in tiles around the faces already found (no larger than
+  // kSmallFaceAnchorMaxPx): crowds put small faces beside larger ones, and the rest of the frame is
+  // not scanned at that scale (cost and false positives). Its faces get the same context check as
+  // every tile-only face. Needs tiling and min_face_px > kSmallFacePx; CLI `--small-faces on|off`.
+  bool small_faces = true;
 };
+
+// The smallest face (in detector-input pixels) the RFB-320 detector finds reliably.
+inline constexpr int kMinNetFacePx = 20;
+
+// The small-face level's smallest face, its largest anchor, how far around an anchor it looks (in
+// multiples of the anchor's size) and the most detector windows it runs per image.
+inline constexpr int kSmallFacePx = 16;
+inline constexpr int kSmallFaceAnchorMaxPx = 96;
+inline constexpr float kSmallFaceReach = 4.0f;
+inline constexpr int kSmallFaceMaxTiles = 24;
 
 struct AnalyzedFace {
   BoxF box;  // in the analysed image's pixels
@@ -58,6 +74,8 @@ struct AlignedFaces {
 struct StageTimes {
   double detect_ms = 0, landmarks_ms = 0, align_ms = 0, embed_ms = 0;
   int64_t images = 0, faces = 0;
+  // Detector windows run by the small-face level (AnalyzeOptions::small_faces), its faces kept.
+  int64_t small_face_tiles = 0, small_faces = 0;
 };
 
 // Which backend runs one of the analyzer's models, and what it has cost so far.
@@ -109,6 +127,17 @@ class FaceAnalyzer {
  private:
   struct Nets;
   explicit FaceAnalyzer(std::unique_ptr<Nets> nets);
+  // The detector on one window of bgr (resized to its input): boxes in bgr's pixels (not clamped)
+  // scoring at least threshold, with level 0. Internal on failure.
+  Result<std::vector<ScoredBox>> DetectInWindow(const cv::Mat& bgr, const cv::Rect& window,
+                                                float threshold);
+  // The second opinion for a face only a tile saw: whether the detector finds it again (IoU >= 0.4)
+  // in a window three times its size around it.
+  Result<bool> SeenInContext(const cv::Mat& bgr, const BoxF& box, float threshold);
+  // The small-face level (small_faces.cc): appends to `faces` (the confirmed faces of the pyramid)
+  // the confirmed 16..min_face_px faces found in tiles around them, tagged with `level`.
+  Status AddSmallFaces(const cv::Mat& bgr, float threshold, int level,
+                       const AnalyzeOptions& options, std::vector<ScoredBox>& faces);
   std::unique_ptr<Nets> nets_;
   StageTimes times_;
 };
