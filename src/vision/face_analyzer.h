@@ -51,8 +51,8 @@ inline constexpr int kMinNetFacePx = 20;
 // multiples of the anchor's size) and the most detector windows it runs per image.
 inline constexpr int kSmallFacePx = 16;
 inline constexpr int kSmallFaceAnchorMaxPx = 96;
-inline constexpr float kSmallFaceReach = 4.0f;
-inline constexpr int kSmallFaceMaxTiles = 24;
+inline constexpr float kSmallFaceReach = 3.0f;
+inline constexpr int kSmallFaceMaxTiles = 32;
 
 struct AnalyzedFace {
   BoxF box;  // in the analysed image's pixels
