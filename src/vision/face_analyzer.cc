@@ -147,7 +147,8 @@ Result<std::vector<ScoredBox>> FaceAnalyzer::Detect(const cv::Mat& bgr,
     ASSIGN_OR_RETURN(const bool seen, SeenInContext(bgr, k.box, threshold));
     if (seen) confirmed.push_back(k);
   }
-  if (options.small_faces && options.tiling && options.min_face_px > kSmallFacePx) {
+  if (options.small_faces && options.tiling && options.min_face_px > kSmallFacePx &&
+      options.min_face_px <= kSmallFaceLevelMaxMinFacePx) {
     RETURN_IF_ERROR(AddSmallFaces(bgr, threshold, level + 1, options, confirmed));
   }
   times_.detect_ms += MsSince(t0);

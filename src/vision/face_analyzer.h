@@ -20,9 +20,9 @@
 namespace likeness::vision {
 
 struct AnalyzeOptions {
-  // Faces whose shorter box side is below this (in original-image pixels) are ignored. Also drives
-  // tiling: large photos are scanned in tiles small enough that such a face is still visible to the
-  // detector.
+  // Faces whose shorter box side is below this (in original-image pixels) are ignored, except
+  // those the small-face level finds (see small_faces). Also drives tiling: large photos are
+  // scanned in tiles small enough that such a face is still visible to the detector.
   int min_face_px = 24;
   // Detector score threshold (column-1 softmax). The manifest's value is the default when < 0.
   float score_threshold = -1.0f;
@@ -40,7 +40,9 @@ struct AnalyzeOptions {
   // min_face_px wide, but only in tiles around the faces already found (no larger than
   // kSmallFaceAnchorMaxPx): crowds put small faces beside larger ones, and the rest of the frame is
   // not scanned at that scale (cost and false positives). Its faces get the same context check as
-  // every tile-only face. Needs tiling and min_face_px > kSmallFacePx; CLI `--small-faces on|off`.
+  // every tile-only face. Runs only with tiling and kSmallFacePx < min_face_px <=
+  // kSmallFaceLevelMaxMinFacePx (asking for larger faces only turns it off); CLI
+  // `--small-faces on|off`.
   bool small_faces = true;
 };
 
@@ -53,6 +55,8 @@ inline constexpr int kSmallFacePx = 16;
 inline constexpr int kSmallFaceAnchorMaxPx = 96;
 inline constexpr float kSmallFaceReach = 3.0f;
 inline constexpr int kSmallFaceMaxTiles = 32;
+// The largest min_face_px with which the small-face level runs (the default min_face_px).
+inline constexpr int kSmallFaceLevelMaxMinFacePx = 24;
 
 struct AnalyzedFace {
   BoxF box;  // in the analysed image's pixels

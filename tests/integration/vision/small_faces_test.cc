@@ -162,7 +162,7 @@ TEST_F(SmallFacesTest, IsolatedSmallFacesDoNotStartTheLevel) {
   EXPECT_GE(CountFound(*all, small), 2);
 }
 
-TEST_F(SmallFacesTest, LevelNeedsTilingAndAMinFaceAboveSixteen) {
+TEST_F(SmallFacesTest, LevelRunsOnlyWithTilingAndAMinFaceFrom17To24) {
   cv::Mat scene = Background();
   Paste(scene, 0, 40, 960, 540);
   Paste(scene, 1, 18, 1050, 480);
@@ -173,7 +173,17 @@ TEST_F(SmallFacesTest, LevelNeedsTilingAndAMinFaceAboveSixteen) {
   AnalyzeOptions fine_pyramid = On();
   fine_pyramid.min_face_px = 16;
   ASSERT_TRUE(analyzer_->Detect(scene, fine_pyramid).ok());
+  // --min-face 40 asks for large faces only: no 18-px face may come back.
+  AnalyzeOptions large_only = On();
+  large_only.min_face_px = 40;
+  auto large = analyzer_->Detect(scene, large_only);
+  ASSERT_TRUE(large.ok());
+  for (const auto& f : *large) EXPECT_GE(std::min(f.box.width(), f.box.height()), 40.0f);
   EXPECT_EQ(analyzer_->times().small_face_tiles, before);
+  AnalyzeOptions min_face_20 = On();
+  min_face_20.min_face_px = 20;
+  ASSERT_TRUE(analyzer_->Detect(scene, min_face_20).ok());
+  EXPECT_GT(analyzer_->times().small_face_tiles, before) << "16 < 20 <= 24: the level runs";
 }
 
 }  // namespace
