@@ -37,7 +37,8 @@ struct AnalyzeOptions {
   // does (OpenCV 4.6 on one thread gains nothing past a few faces per pass, see bench/README.md).
   int embed_batch = 0;
   // Issue 13: the small-face level. After the pyramid, look for faces of kSmallFacePx (16) up to
-  // min_face_px wide, but only in tiles around the faces already found (no larger than
+  // 1.25 x min_face_px (overlapping the pyramid's finest band; where both see a face the pyramid's
+  // box stays), but only in tiles around the faces already found (no larger than
   // kSmallFaceAnchorMaxPx): crowds put small faces beside larger ones, and the rest of the frame is
   // not scanned at that scale (cost and false positives). Its faces get the same context check as
   // every tile-only face. Runs only with tiling and kSmallFacePx < min_face_px <=
@@ -139,7 +140,7 @@ class FaceAnalyzer {
   // in a window three times its size around it.
   Result<bool> SeenInContext(const cv::Mat& bgr, const BoxF& box, float threshold);
   // The small-face level (small_faces.cc): appends to `faces` (the confirmed faces of the pyramid)
-  // the confirmed 16..min_face_px faces found in tiles around them, tagged with `level`.
+  // the confirmed 16..1.25 x min_face_px faces found in tiles around them, tagged with `level`.
   Status AddSmallFaces(const cv::Mat& bgr, float threshold, int level,
                        const AnalyzeOptions& options, std::vector<ScoredBox>& faces);
   std::unique_ptr<Nets> nets_;
