@@ -18,6 +18,7 @@ nlohmann::json InferenceJson(const std::vector<vision::ModelRunInfo>& models) {
     list.push_back(
         {{"role", m.role},
          {"backend", m.backend},
+         {"precision", m.precision},
          {"fallback_reason", m.fallback_reason},
          {"gflop_per_item", m.gflop_per_item},
          {"calls", m.stats.calls},
@@ -27,6 +28,8 @@ nlohmann::json InferenceJson(const std::vector<vision::ModelRunInfo>& models) {
   }
   return {
       {"backend", std::string(vision::inference::BackendName(vision::inference::DefaultBackend()))},
+      {"precision",
+       std::string(vision::inference::PrecisionName(vision::inference::DefaultPrecision()))},
       {"models", list}};
 }
 
@@ -69,8 +72,8 @@ void PrintStages(const eval::StageReport& s) {
               s.decode_ms, s.detect_ms, s.landmarks_ms, s.align_ms, s.embed_ms);
   for (const auto& m : s.models) {
     const double seconds = m.stats.ms / 1000.0;
-    std::printf("  %-9s %-6s %.3f GFLOP/item, %.2f ms/item, %.1f GFLOP/s%s%s\n", m.role.c_str(),
-                m.backend.c_str(), m.gflop_per_item,
+    std::printf("  %-9s %-6s %-4s %.3f GFLOP/item, %.2f ms/item, %.1f GFLOP/s%s%s\n",
+                m.role.c_str(), m.backend.c_str(), m.precision.c_str(), m.gflop_per_item,
                 m.stats.items ? m.stats.ms / m.stats.items : 0.0,
                 seconds > 0 ? m.gflop_per_item * m.stats.items / seconds : 0.0,
                 m.fallback_reason.empty() ? "" : " - fallback: ", m.fallback_reason.c_str());

@@ -383,14 +383,17 @@ void RegisterStats(CLI::App& app, GlobalFlags& flags, int* exit_code) {
       for (const auto& m : (*analyzer)->inference_info()) {
         models.push_back({{"role", m.role},
                           {"backend", m.backend},
+                          {"precision", m.precision},
                           {"fallback_reason", m.fallback_reason},
                           {"gflop_per_item", m.gflop_per_item}});
         inference_line += (inference_line.empty() ? "" : ", ") + m.role + " " + m.backend +
+                          (m.precision == "bf16" ? " bf16" : "") +
                           (m.fallback_reason.empty() ? "" : " (fallback)");
       }
       j["inference"] = {
           {"backend",
            std::string(vision::inference::BackendName(vision::inference::DefaultBackend()))},
+          {"precision", std::string(vision::inference::PrecisionName((*eng)->options().precision))},
           {"models", models}};
     } else {
       j["inference"] = {{"error", analyzer.status().message()}};

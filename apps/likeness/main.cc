@@ -48,6 +48,17 @@ int main(int argc, char** argv) {
          "or opencv (OpenCV DNN)")
       ->check(CLI::IsMember({"fast", "opencv"}))
       ->envname("LIKENESS_BACKEND");
+  app.add_option_function<std::string>(
+         "--precision",
+         [](const std::string& name) {
+           likeness::vision::inference::SetDefaultPrecision(
+               *likeness::vision::inference::ParsePrecision(name));
+         },
+         "arithmetic of the fast backend: fp32 (default) or bf16 (the embedder in bfloat16, "
+         "1.3-1.6x faster on CPUs with AVX-512 BF16; embeddings differ slightly, so a catalog "
+         "made in one precision keeps it: `reembed` migrates)")
+      ->check(CLI::IsMember({"fp32", "bf16"}))
+      ->envname("LIKENESS_PRECISION");
   app.add_option("--nats-creds", flags.nats_creds,
                  "with --cluster: the router's NATS credential file (from `cluster init "
                  "--auth-out`; or $LIKENESS_NATS_CREDS)");

@@ -97,42 +97,66 @@ int main(int argc, char** argv) {
        16},
   };
   std::printf(
-      "model      batch  GFLOP/item  opencv ms/item (GFLOP/s)  fast ms/item (GFLOP/s)  "
-      "fast/opencv  load at best%s\n",
-      peak > 0 ? "  fast % of sgemm peak" : "");
+      "model      batch  GFLOP/item  opencv ms (GFLOP/s)  fast fp32 ms (GFLOP/s)  fast bf16 ms "
+      "(GFLOP/s)  fp32/opencv  bf16/opencv  bf16 vs fp32 (min cosine)  load%s\n",
+      peak > 0 ? "  fp32 % of sgemm peak" : "");
   for (const Case& c : cases) {
+    inference::ModelRequest bf16_request = c.request;
+    bf16_request.bf16 = true;
     auto ref = inference::LoadOpenCvModel(c.request);
     auto fast = inference::LoadFastModel(c.request);
-    if (!ref.ok() || !fast.ok()) {
+    auto bf16 = inference::LoadFastModel(bf16_request);
+    if (!ref.ok() || !fast.ok() || !bf16.ok()) {
       std::printf("%-9s  %5d  not run: %s\n", c.name, c.batch,
-                  (!ref.ok() ? ref.status() : fast.status()).ToString().c_str());
+                  (!ref.ok()    ? ref.status()
+                   : !fast.ok() ? fast.status()
+                                : bf16.status())
+                      .ToString()
+                      .c_str());
       continue;
     }
     const int shape[] = {c.batch, c.request.channels, c.request.height, c.request.width};
     cv::Mat blob(4, shape, CV_32F);
     cv::randu(blob, -1.0, 1.0);
     const int reps = c.batch == 1 ? 20 : 3;
-    double best_ref = 1e30, best_fast = 1e30, load_ref = 0, load_fast = 0;
+    double best_ref = 1e30, best_fast = 1e30, best_bf16 = 1e30, load = 0;
     for (int r = 0; r < rounds; ++r) {
-      double l = Load1();
+      const double l = Load1();
       double t = TimeRun(**ref, blob, reps);
-      if (t > 0 && t < best_ref) best_ref = t, load_ref = l;
-      l = Load1();
+      if (t > 0 && t < best_ref) best_ref = t;
       t = TimeRun(**fast, blob, reps);
-      if (t > 0 && t < best_fast) best_fast = t, load_fast = l;
+      if (t > 0 && t < best_fast) best_fast = t, load = l;
+      t = TimeRun(**bf16, blob, reps);
+      if (t > 0 && t < best_bf16) best_bf16 = t;
+    }
+    // How far bf16 moves the outputs: the smallest cosine between an item's fp32 and bf16 output
+    // rows (random input: a stress case; the accuracy gates use real faces, bench/README.md).
+    std::vector<cv::Mat> out32, out16;
+    double min_cos = 1;
+    if ((*fast)->Run(blob, out32).ok() && (*bf16)->Run(blob, out16).ok()) {
+      for (size_t k = 0; k < out32.size(); ++k) {
+        const cv::Mat a = out32[k].reshape(1, c.batch), b = out16[k].reshape(1, c.batch);
+        for (int i = 0; i < c.batch; ++i) {
+          const double cosine =
+              a.row(i).dot(b.row(i)) / (cv::norm(a.row(i)) * cv::norm(b.row(i)) + 1e-30);
+          min_cos = std::min(min_cos, cosine);
+        }
+      }
     }
     const double gflop = (*fast)->flops_per_item() / 1e9;
-    if (best_ref > 1e29) {  // OpenCV DNN cannot run this batch (the graph reshapes to batch 1)
-      std::printf("%-9s  %5d  %10.3f  %8s (%6s)          %8.2f (%6.1f)        %7s     - / %.1f",
-                  c.name, c.batch, gflop, "n/a", "-", best_fast, gflop / best_fast * 1e3, "-",
-                  load_fast);
-    } else {
-      std::printf(
-          "%-9s  %5d  %10.3f  %8.2f (%6.1f)          %8.2f (%6.1f)        %6.2fx     "
-          "%.1f / %.1f",
-          c.name, c.batch, gflop, best_ref, gflop / best_ref * 1e3, best_fast,
-          gflop / best_fast * 1e3, best_ref / best_fast, load_ref, load_fast);
+    char ref_col[32] = "     n/a (     -)", ratio[16] = "      -";
+    if (best_ref < 1e29) {  // else OpenCV DNN cannot run this batch (the graph reshapes to 1)
+      std::snprintf(ref_col, sizeof ref_col, "%8.2f (%6.1f)", best_ref, gflop / best_ref * 1e3);
+      std::snprintf(ratio, sizeof ratio, "%6.2fx", best_ref / best_fast);
     }
+    char bf16_ratio[16] = "      -";
+    if (best_ref < 1e29)
+      std::snprintf(bf16_ratio, sizeof bf16_ratio, "%6.2fx", best_ref / best_bf16);
+    std::printf(
+        "%-9s  %5d  %10.3f  %s     %8.2f (%6.1f)         %8.2f (%6.1f)         %s      %s   "
+        "     %.6f            %.1f",
+        c.name, c.batch, gflop, ref_col, best_fast, gflop / best_fast * 1e3, best_bf16,
+        gflop / best_bf16 * 1e3, ratio, bf16_ratio, min_cos, load);
     if (peak > 0) std::printf("   %5.1f %%", 100 * gflop / best_fast * 1e3 / peak);
     std::printf("\n");
   }

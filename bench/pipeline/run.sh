@@ -23,7 +23,7 @@ models="${LIKENESS_MODELS:-$cache/models}"
 demo="${LIKENESS_DEMO:-$cache/demo}"
 faces_dev="${LIKENESS_FACES_DEV:-../shared/data/faces-dev}"
 embed_batches="${EMBED_BATCHES:-4 8 16}"
-parts="${PARTS:-backends reference ingest decode}"  # which blocks to run (the 250x250 crops are always made)
+parts="${PARTS:-backends groups reference ingest decode}"  # which blocks to run (the 250x250 crops are always made)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -99,6 +99,34 @@ ref=$(/usr/bin/python3 ../shared/tools/reference_pipeline.py "$models" "$work/de
 [ -n "$ref" ] && echo "reference (whole frame only, 1 face per image, 1 thread): $ref" | tr '\n' ' ' && echo
 "$bin" bench speed --list "$work/demo2.txt" --jobs 1
 "$bin" bench speed --list "$work/demo2.txt" --jobs 2
+fi
+
+# Issue 13: 1920-px group photos with the tile pyramid, one worker, OpenCV DNN (what Likeness ran
+# before the fast backend) against the fast backend in fp32 and bf16; rounds interleaved, best counts.
+if [[ " $parts " == *" groups "* ]]; then
+  echo "== 1920-px demo group photos, tile pyramid, 1 worker, best of ${ROUNDS:-3} interleaved rounds; load: $(uptime | sed 's/.*average: //')"
+  for i in 1 2 3 4; do cat "$work/demo.txt"; done > "$work/demo4.txt"
+  : > "$work/groups.jsonl"
+  for round in $(seq "${ROUNDS:-3}"); do
+    for config in "opencv fp32" "fast fp32" "fast bf16"; do
+      set -- $config
+      "$bin" --backend "$1" --precision "$2" bench speed --list "$work/demo4.txt" --jobs 1 --json |
+        /usr/bin/python3 -c "import json, sys; r = json.load(sys.stdin); r['config'] = '$1 $2'; print(json.dumps(r))" \
+        >> "$work/groups.jsonl"
+    done
+  done
+  /usr/bin/python3 - "$work/groups.jsonl" <<'PY'
+import json, sys
+best = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["config"] not in best or r["images_per_s"] > best[r["config"]]["images_per_s"]: best[r["config"]] = r
+base = best["opencv fp32"]["images_per_s"]
+for c, r in best.items():
+    ms = r["ms_per_image"]
+    print(f"{c:12s} {r['images_per_s']:6.2f} photos/s  {r['images_per_s'] / base:5.2f}x opencv   ms/photo decode "
+          f"{ms['decode']:.1f} detect {ms['detect']:.1f} landmarks {ms['landmarks']:.1f} embed {ms['embed']:.1f}")
+PY
 fi
 
 # Ingest throughput: same lists, same run. A = the single-threaded unbatched path.

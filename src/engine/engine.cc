@@ -82,6 +82,7 @@ fs::path ResolveDataDir(const std::string& flag_value) {
 
 std::string Engine::embedding_model_id() const {
   std::string id = models_.manifest.EmbedderModelId();
+  if (options_.precision == vision::inference::Precision::kBf16) id += "+bf16";
   if (options_.analyze.flip_augment) id += "+flip";
   return id;
 }
@@ -116,9 +117,17 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   }
   ASSIGN_OR_RETURN(std::string catalog_model, engine->catalog_->ModelId());
   const std::string base_model = engine->models_.manifest.EmbedderModelId();
-  if (!options.allow_model_migration &&
-      (catalog_model == base_model || catalog_model == base_model + "+flip")) {
-    engine->options_.analyze.flip_augment = catalog_model != base_model;
+  if (!options.allow_model_migration) {
+    // The catalog's variant of this model: base, then "+bf16" and "+flip" in that order.
+    for (const bool bf16 : {false, true}) {
+      for (const bool flip : {false, true}) {
+        if (catalog_model == base_model + (bf16 ? "+bf16" : "") + (flip ? "+flip" : "")) {
+          engine->options_.precision =
+              bf16 ? vision::inference::Precision::kBf16 : vision::inference::Precision::kFp32;
+          engine->options_.analyze.flip_augment = flip;
+        }
+      }
+    }
   }
   if (!options.allow_model_migration && !catalog_model.empty() &&
       catalog_model != engine->embedding_model_id()) {
@@ -417,7 +426,8 @@ Status Engine::UnindexFaces(std::span<const int64_t> face_ids) {
 }
 
 Result<std::unique_ptr<vision::FaceAnalyzer>> Engine::NewAnalyzer() const {
-  return vision::FaceAnalyzer::Create(models_);
+  return vision::FaceAnalyzer::Create(models_, vision::inference::DefaultBackend(),
+                                      options_.precision);
 }
 
 Result<std::vector<uint8_t>> ReadStoredBytes(const std::string& location,

@@ -41,13 +41,16 @@ struct EngineOptions {
   // "HNSW32", "IVF4096,PQ64,rerank=fp16" (see index/vector_index.h).
   std::string index_factory;
   vision::AnalyzeOptions analyze;
+  // The inference precision of new analyzers (the CLI's --precision). Like flip TTA, the engine
+  // follows a catalog made in the other precision (its model id ends in "+bf16").
+  vision::inference::Precision precision = vision::inference::DefaultPrecision();
   // Faces whose quality is below this are stored but not put in the search index.
   float quality_floor = vision::kDefaultSearchableQualityFloor;
   imageio::DecodeOptions decode = {.max_pixels = 100'000'000, .reduce_above_side = 2400};
   uint64_t max_file_bytes = 256ull << 20;
   // Open even when the catalog holds another model's embeddings (only `reembed` sets this).
-  // Otherwise the engine follows the catalog's model variant (flip TTA on or off) and refuses a
-  // foreign model.
+  // Otherwise the engine follows the catalog's model variant (flip TTA on or off, fp32 or bf16) and
+  // refuses a foreign model.
   bool allow_model_migration = false;
   // Non-empty: this process writes the folder ("ingest", "erase", "serve", ...) and holds its
   // writer lock (folder_lock.h) for the engine's lifetime; Open fails with FailedPrecondition,

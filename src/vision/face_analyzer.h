@@ -88,6 +88,7 @@ struct ModelRunInfo {
   std::string role;             // "detector", "landmarks", "embedder"
   std::string backend;          // "fast" or "opencv"
   std::string fallback_reason;  // why "fast" was asked for and OpenCV runs (empty otherwise)
+  std::string precision;        // "fp32" or "bf16"
   double gflop_per_item = 0;
   inference::ModelStats stats;
 };
@@ -95,9 +96,13 @@ struct ModelRunInfo {
 class FaceAnalyzer {
  public:
   // Loads the detector, landmark and embedding models with `backend` (each model that the fast
-  // backend does not support falls back to OpenCV DNN, see inference/model.h).
+  // backend does not support falls back to OpenCV DNN, see inference/model.h). `precision` bf16
+  // runs the embedder's dense convolutions in bf16 (detection and landmarks stay fp32)
+  // (InvalidArgument with the opencv backend; FailedPrecondition when the embedder cannot load on
+  // the fast backend).
   static Result<std::unique_ptr<FaceAnalyzer>> Create(
-      const VerifiedModels& models, inference::Backend backend = inference::DefaultBackend());
+      const VerifiedModels& models, inference::Backend backend = inference::DefaultBackend(),
+      inference::Precision precision = inference::DefaultPrecision());
   ~FaceAnalyzer();
   FaceAnalyzer(const FaceAnalyzer&) = delete;
   FaceAnalyzer& operator=(const FaceAnalyzer&) = delete;
@@ -127,7 +132,9 @@ class FaceAnalyzer {
   // Detector, landmarks, embedder: backend in use, FLOPs per item and time spent.
   std::vector<ModelRunInfo> inference_info() const;
   const ModelManifest& manifest() const;
+  // The manifest's embedder id, with "+bf16" when the embedder runs in bf16.
   std::string embedder_model_id() const;
+  inference::Precision precision() const;
 
  private:
   struct Nets;

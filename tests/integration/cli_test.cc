@@ -255,6 +255,48 @@ TEST_F(CliTest, ReembedMigratesTheCatalogAndBack) {
   EXPECT_EQ(nlohmann::json::parse(r.out)["images_unreachable"].size(), 1u);
 }
 
+// Issue 13: bf16 changes embeddings slightly, so it is a model variant like flip TTA: `reembed`
+// under --precision bf16 migrates the catalog, and every later process follows the catalog's
+// precision without being told (a probe is embedded the way the catalog was).
+TEST_F(CliTest, ReembedMigratesToBf16AndTheEngineFollowsTheCatalog) {
+  const fs::path src = tmp_.path() / "two";
+  fs::create_directories(src);
+  fs::copy_file(demo_ / "sample1.jpg", src / "sample1.jpg");
+  fs::copy_file(demo_ / "sample3.jpg", src / "sample3.jpg");
+  ASSERT_EQ(L(Declared({"ingest", src.string()})).exit_code, 0);
+  auto st = nlohmann::json::parse(L({"stats", "--json"}).out);
+  const std::string base_model = st["model_id"];
+  const int64_t faces = st["faces"];
+  EXPECT_EQ(st["inference"]["precision"], "fp32");
+
+  auto r = L({"--precision", "bf16", "reembed", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["model_id"], base_model + "+bf16");
+  EXPECT_EQ(nlohmann::json::parse(r.out)["faces_updated"], faces);
+  // No --precision: the engine adopts the catalog's.
+  st = nlohmann::json::parse(L({"stats", "--json"}).out);
+  EXPECT_EQ(st["model_id"], base_model + "+bf16");
+  EXPECT_EQ(st["inference"]["precision"], "bf16");
+  for (const auto& m : st["inference"]["models"]) {
+    EXPECT_EQ(m["precision"], m["role"] == "embedder" ? "bf16" : "fp32") << m.dump();
+  }
+  r = L(Justified({"search", (demo_ / "sample1.jpg").string(), "--largest", "--json"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GT(nlohmann::json::parse(r.out)["faces"][0]["matches"][0]["score"].get<double>(), 0.99);
+  // Asking for the other precision does not mix them: the catalog's wins.
+  st = nlohmann::json::parse(L({"--precision", "fp32", "stats", "--json"}).out);
+  EXPECT_EQ(st["inference"]["precision"], "bf16");
+  // bf16 needs the fast backend: with OpenCV DNN it is a clear error, nothing changed.
+  r = L({"--backend", "opencv", "--precision", "bf16", "reembed", "--json"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("bf16"), std::string::npos) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(L({"stats", "--json"}).out)["model_id"], base_model + "+bf16");
+  // And back to fp32.
+  r = L({"reembed", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["model_id"], base_model);
+}
+
 TEST_F(CliTest, IndexSetStoresTheKindAndRebuildsFromTheCatalog) {
   const fs::path src = tmp_.path() / "photos";
   fs::create_directories(src);

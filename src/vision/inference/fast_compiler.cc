@@ -55,12 +55,17 @@ void Compiler::EmitConv(const OnnxNode& node, size_t k, std::set<size_t>& fused)
   dnnl::primitive_attr attr;
   attr.set_post_ops(po);
 
-  const memory::desc src_md({n_, c, h, wd}, kF32, Tag::nhwc);
+  // bf16: dense convolutions read a bf16 copy of their input and bf16 weights and write fp32
+  // (depthwise ones, a few % of the FLOPs, stay fp32 and save the copy).
+  const bool bf16 = req_.bf16 && groups == 1;
+  const auto in_type = bf16 ? kBf16 : kF32;
+  const memory::desc src_f32_md({n_, c, h, wd}, kF32, Tag::nhwc);
+  const memory::desc src_md({n_, c, h, wd}, in_type, Tag::nhwc);
   const memory::desc dst_md({n_, o, oh, ow}, kF32, Tag::nhwc);
   const memory::desc bias_md({o}, kF32, Tag::a);
   const memory::dims wdims = groups > 1 ? memory::dims{groups, o / groups, c / groups, kh, kw}
                                         : memory::dims{o, c, kh, kw};
-  const memory::desc w_any(wdims, kF32, Tag::any);
+  const memory::desc w_any(wdims, in_type, Tag::any);
   dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference,
                                        dnnl::algorithm::convolution_direct, src_md, w_any, bias_md,
                                        dst_md, {strides[0], strides[1]}, {dil[0] - 1, dil[1] - 1},
@@ -101,7 +106,21 @@ void Compiler::EmitConv(const OnnxNode& node, size_t k, std::set<size_t>& fused)
   plan_->keep.push_back(bias_mem);
 
   Value y = NewValue({n_, o, oh, ow}, true);
-  memory src = SlotMemory(src_md, x.slot), dst = SlotMemory(dst_md, y.slot);
+  memory dst = SlotMemory(dst_md, y.slot);
+  memory src;
+  if (bf16) {
+    // The bf16 copy lives in a slot of its own for this step only (taken after the output's, so
+    // the two never share storage).
+    const int copy = NewSlot(static_cast<size_t>((n_ * c * h * wd + 1) / 2));
+    memory from = SlotMemory(src_f32_md, x.slot);
+    src = SlotMemory(src_md, copy);
+    dnnl::reorder to_bf16(from, src);
+    plan_->steps.push_back(
+        [to_bf16, from, src](dnnl::stream& st) mutable { to_bf16.execute(st, from, src); });
+    --slot_refs_[copy];
+  } else {
+    src = SlotMemory(src_md, x.slot);
+  }
   std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src},
                                           {DNNL_ARG_WEIGHTS, weights},
                                           {DNNL_ARG_BIAS, bias_mem},

@@ -36,6 +36,7 @@ namespace likeness::vision::inference::fast {
 using dnnl::memory;
 using Tag = dnnl::memory::format_tag;
 constexpr auto kF32 = dnnl::memory::data_type::f32;
+constexpr auto kBf16 = dnnl::memory::data_type::bf16;
 // Larger batches run in chunks of this many items (bounds the scratch memory of one plan).
 constexpr int kMaxPlanBatch = 32;
 

@@ -75,6 +75,16 @@ class FastModel final : public Model {
 
 }  // namespace
 
+bool NativeBf16() {
+  try {
+    // oneDNN's ISA values are cumulative bit sets (avx512_core_bf16 = avx512_core_vnni | bf16).
+    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+    return (isa & dnnl_cpu_isa_avx512_core_bf16) == dnnl_cpu_isa_avx512_core_bf16;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 Result<double> CountFlopsPerItem(const ModelRequest& request) {
   ASSIGN_OR_RETURN(OnnxGraph graph, ReadOnnxGraph(request.path));
   try {

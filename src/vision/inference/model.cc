@@ -6,6 +6,7 @@
 namespace likeness::vision::inference {
 namespace {
 std::atomic<Backend> g_default_backend{Backend::kFast};
+std::atomic<Precision> g_default_precision{Precision::kFp32};
 }  // namespace
 
 std::string_view BackendName(Backend b) { return b == Backend::kOpenCv ? "opencv" : "fast"; }
@@ -19,6 +20,18 @@ Result<Backend> ParseBackend(std::string_view name) {
 
 void SetDefaultBackend(Backend b) { g_default_backend.store(b); }
 Backend DefaultBackend() { return g_default_backend.load(); }
+
+std::string_view PrecisionName(Precision p) { return p == Precision::kBf16 ? "bf16" : "fp32"; }
+
+Result<Precision> ParsePrecision(std::string_view name) {
+  if (name == "fp32") return Precision::kFp32;
+  if (name == "bf16") return Precision::kBf16;
+  return Status::InvalidArgument("unknown inference precision '" + std::string(name) +
+                                 "' (expected fp32 or bf16)");
+}
+
+void SetDefaultPrecision(Precision p) { g_default_precision.store(p); }
+Precision DefaultPrecision() { return g_default_precision.load(); }
 
 Status Model::Run(const cv::Mat& input, std::vector<cv::Mat>& outputs) {
   if (input.dims != 4 || input.type() != CV_32F || input.size[0] < 1 ||

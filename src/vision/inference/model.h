@@ -30,6 +30,18 @@ enum class Backend { kOpenCv, kFast };
 
 // "opencv" / "fast".
 std::string_view BackendName(Backend b);
+
+// Arithmetic of the fast backend's dense convolutions (FaceAnalyzer uses kBf16 for the embedder
+// only). kBf16 changes results (an embedding moves
+// by a cosine of ~0.9997): FaceAnalyzer marks its embedder model id "+bf16", and a catalog is
+// searched with probes of its own precision.
+enum class Precision { kFp32, kBf16 };
+// "fp32" / "bf16".
+std::string_view PrecisionName(Precision p);
+// Accepts "fp32" and "bf16"; InvalidArgument otherwise.
+Result<Precision> ParsePrecision(std::string_view name);
+// Whether this CPU runs bf16 convolutions natively (AVX-512 BF16, as oneDNN sees it).
+bool NativeBf16();
 // Accepts "opencv" and "fast"; InvalidArgument otherwise.
 Result<Backend> ParseBackend(std::string_view name);
 
@@ -44,6 +56,10 @@ struct ModelRequest {
   std::filesystem::path path;        // the verified (sha256-pinned) ONNX file
   std::vector<std::string> outputs;  // outputs Run returns, in this order; empty = the graph's
   int channels = 3, height = 0, width = 0;  // the input an item has (NCHW without N)
+  // Fast backend only: dense convolutions in bfloat16 (8-bit mantissa inputs, fp32 accumulation
+  // and activations) on CPUs with AVX-512 BF16. Results differ from fp32: a catalog's embeddings
+  // and its probes must use the same precision (see EmbedderModelId).
+  bool bf16 = false;
 };
 
 class Model {
@@ -94,5 +110,9 @@ Result<LoadedModel> LoadModel(const ModelRequest& request, Backend backend);
 // default is kFast, which falls back per model).
 void SetDefaultBackend(Backend b);
 Backend DefaultBackend();
+// The process-wide precision (the CLI's --precision; default kFp32). An engine opened on a catalog
+// made in another precision adopts the catalog's (Engine::Open).
+void SetDefaultPrecision(Precision p);
+Precision DefaultPrecision();
 
 }  // namespace likeness::vision::inference
