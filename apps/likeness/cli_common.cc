@@ -57,6 +57,7 @@ Result<std::unique_ptr<engine::Engine>> OpenEngine(const GlobalFlags& flags,
   options.writer_role = flags.writer_role;
   options.analyze.min_face_px = flags.min_face_px;
   options.analyze.tiling = !flags.no_tiling;
+  options.analyze.small_faces = flags.small_faces == "on";
   const bool quiet = flags.quiet;
   const auto start = std::chrono::steady_clock::now();
   auto opened = engine::Engine::Open(options, [quiet, start](int64_t done, int64_t total) {

@@ -26,6 +26,7 @@ struct GlobalFlags {
   std::string index_factory;  // --index; empty: the catalog's configured kind, else Flat
   int min_face_px = 24;
   bool no_tiling = false;
+  std::string small_faces = "on";  // --small-faces on|off (vision::AnalyzeOptions::small_faces)
   bool quiet = false;
   // --cluster (or $LIKENESS_CLUSTER): a NATS URL; the engine then searches the cluster's shards
   // (this process acts as a router; see src/cluster/router.h).

@@ -98,6 +98,7 @@ void RegisterBench(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     o.jobs = args->jobs;
     o.analyze.min_face_px = flags.min_face_px;
     o.analyze.tiling = !flags.no_tiling;
+    o.analyze.small_faces = flags.small_faces == "on";
     o.analyze.flip_augment = args->flip;
     return o;
   };

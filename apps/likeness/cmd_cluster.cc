@@ -54,6 +54,7 @@ engine::EngineOptions EngineOptionsFrom(const GlobalFlags& flags) {
   o.index_factory = flags.index_factory;
   o.analyze.min_face_px = flags.min_face_px;
   o.analyze.tiling = !flags.no_tiling;
+  o.analyze.small_faces = flags.small_faces == "on";
   return o;
 }
 

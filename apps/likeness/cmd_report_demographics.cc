@@ -83,6 +83,7 @@ void RegisterReportDemographics(CLI::App& app, GlobalFlags& flags, int* exit_cod
     o.jobs = args->jobs;
     o.analyze.min_face_px = flags.min_face_px;
     o.analyze.tiling = !flags.no_tiling;
+    o.analyze.small_faces = flags.small_faces == "on";
     auto emb = eval::EmbedFiles(files, o, nullptr);
     if (!emb.ok()) {
       *exit_code = Fail(emb.status());

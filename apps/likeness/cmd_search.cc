@@ -249,6 +249,7 @@ void RegisterFaces(CLI::App& app, GlobalFlags& flags, int* exit_code) {
     engine::EngineOptions options;
     options.analyze.min_face_px = flags.min_face_px;
     options.analyze.tiling = !flags.no_tiling;
+    options.analyze.small_faces = flags.small_faces == "on";
     options.analyze.embed = false;
     auto manifest = vision::BuiltinManifest();
     if (!manifest.ok()) {

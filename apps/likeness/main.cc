@@ -23,6 +23,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--no-tiling", flags.no_tiling,
                "detect on the whole frame only (faster, misses small faces)");
+  app.add_option("--small-faces", flags.small_faces,
+                 "also look for 16-px faces up to --min-face, in tiles around the faces found "
+                 "(on|off)")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
   app.add_option("--keys", flags.keys_root,
                  "keys root folder, outside the data folder (default: $LIKENESS_KEYS, else "
                  "~/.config/likeness/keys); the data folder's keys are in <root>/<instance id>/")

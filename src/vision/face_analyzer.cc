@@ -12,9 +12,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The smallest face (in detector-input pixels) the RFB-320 detector finds reliably.
-constexpr int kMinNetFacePx = 20;
-
 double MsSince(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
@@ -165,42 +162,64 @@ Result<std::vector<ScoredBox>> FaceAnalyzer::Detect(const cv::Mat& bgr,
   // the box around it, where the face fills about a third of the detector input and its
   // surroundings show. Ears, hands and textures that fooled the zoomed-in tile rarely survive this.
   std::vector<ScoredBox> confirmed;
+  for (const auto& k : kept) {
+    if (k.level == 0) {
+      confirmed.push_back(k);
+      continue;
+    }
+    ASSIGN_OR_RETURN(const bool seen, SeenInContext(bgr, k.box, threshold));
+    if (seen) confirmed.push_back(k);
+  }
+  if (options.small_faces && options.tiling && options.min_face_px > kSmallFacePx &&
+      options.min_face_px <= kSmallFaceLevelMaxMinFacePx) {
+    RETURN_IF_ERROR(AddSmallFaces(bgr, threshold, level + 1, options, confirmed));
+  }
+  times_.detect_ms += MsSince(t0);
+  return confirmed;
+}
+
+Result<std::vector<ScoredBox>> FaceAnalyzer::DetectInWindow(const cv::Mat& bgr,
+                                                            const cv::Rect& window,
+                                                            float threshold) {
+  const DetectorSpec& spec = manifest().detector;
+  std::vector<ScoredBox> found;
   try {
-    for (const auto& k : kept) {
-      if (k.level == 0) {
-        confirmed.push_back(k);
-        continue;
-      }
-      constexpr float kContextScale = 3.0f;
-      const float side = kContextScale * std::max(k.box.width(), k.box.height());
-      const int x0 = std::max(0, static_cast<int>(k.box.cx() - side / 2));
-      const int y0 = std::max(0, static_cast<int>(k.box.cy() - side * 0.75f / 2));
-      const int x1 = std::min(bgr.cols, static_cast<int>(k.box.cx() + side / 2));
-      const int y1 = std::min(bgr.rows, static_cast<int>(k.box.cy() + side * 0.75f / 2));
-      if (x1 - x0 < 8 || y1 - y0 < 8) continue;
-      const cv::Rect window(x0, y0, x1 - x0, y1 - y0);
-      const cv::Mat blob = cv::dnn::blobFromImage(
-          bgr(window), spec.scale, cv::Size(spec.input_width, spec.input_height),
-          cv::Scalar(spec.mean, spec.mean, spec.mean), true, false);
-      std::vector<cv::Mat> out;
-      RETURN_IF_ERROR(nets_->detector.model->Run(blob, out));
-      const cv::Mat scores = out[0].reshape(1, static_cast<int>(out[0].total() / 2));
-      const cv::Mat boxes = out[1].reshape(1, static_cast<int>(out[1].total() / 4));
-      bool seen = false;
-      for (int i = 0; i < scores.rows && !seen; ++i) {
-        if (scores.at<float>(i, 1) < threshold) continue;
-        const BoxF b{
-            x0 + boxes.at<float>(i, 0) * window.width, y0 + boxes.at<float>(i, 1) * window.height,
-            x0 + boxes.at<float>(i, 2) * window.width, y0 + boxes.at<float>(i, 3) * window.height};
-        seen = IoU(b, k.box) >= 0.4f;
-      }
-      if (seen) confirmed.push_back(k);
+    const cv::Mat blob = cv::dnn::blobFromImage(
+        bgr(window), spec.scale, cv::Size(spec.input_width, spec.input_height),
+        cv::Scalar(spec.mean, spec.mean, spec.mean), /*swapRB=*/true, /*crop=*/false);
+    std::vector<cv::Mat> out;
+    RETURN_IF_ERROR(nets_->detector.model->Run(blob, out));
+    const cv::Mat scores = out[0].reshape(1, static_cast<int>(out[0].total() / 2));
+    const cv::Mat boxes = out[1].reshape(1, static_cast<int>(out[1].total() / 4));
+    for (int i = 0; i < scores.rows; ++i) {
+      const float s = scores.at<float>(i, 1);
+      if (s < threshold) continue;
+      const BoxF b{window.x + boxes.at<float>(i, 0) * window.width,
+                   window.y + boxes.at<float>(i, 1) * window.height,
+                   window.x + boxes.at<float>(i, 2) * window.width,
+                   window.y + boxes.at<float>(i, 3) * window.height};
+      found.push_back({b, s, 0});
     }
   } catch (const cv::Exception& ex) {
     return Status::Internal(std::string("detector failed: ") + ex.what());
   }
-  times_.detect_ms += MsSince(t0);
-  return confirmed;
+  return found;
+}
+
+Result<bool> FaceAnalyzer::SeenInContext(const cv::Mat& bgr, const BoxF& box, float threshold) {
+  constexpr float kContextScale = 3.0f;
+  const float side = kContextScale * std::max(box.width(), box.height());
+  const int x0 = std::max(0, static_cast<int>(box.cx() - side / 2));
+  const int y0 = std::max(0, static_cast<int>(box.cy() - side * 0.75f / 2));
+  const int x1 = std::min(bgr.cols, static_cast<int>(box.cx() + side / 2));
+  const int y1 = std::min(bgr.rows, static_cast<int>(box.cy() + side * 0.75f / 2));
+  if (x1 - x0 < 8 || y1 - y0 < 8) return false;
+  ASSIGN_OR_RETURN(const std::vector<ScoredBox> found,
+                   DetectInWindow(bgr, cv::Rect(x0, y0, x1 - x0, y1 - y0), threshold));
+  for (const ScoredBox& f : found) {
+    if (IoU(f.box, box) >= 0.4f) return true;
+  }
+  return false;
 }
 
 Result<std::array<Point2, 68>> FaceAnalyzer::Landmarks(const cv::Mat& bgr, const BoxF& box) {

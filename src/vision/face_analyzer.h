@@ -20,9 +20,9 @@
 namespace likeness::vision {
 
 struct AnalyzeOptions {
-  // Faces whose shorter box side is below this (in original-image pixels) are ignored. Also drives
-  // tiling: large photos are scanned in tiles small enough that such a face is still visible to the
-  // detector.
+  // Faces whose shorter box side is below this (in original-image pixels) are ignored, except
+  // those the small-face level finds (see small_faces). Also drives tiling: large photos are
+  // scanned in tiles small enough that such a face is still visible to the detector.
   int min_face_px = 24;
   // Detector score threshold (column-1 softmax). The manifest's value is the default when < 0.
   float score_threshold = -1.0f;
@@ -36,7 +36,28 @@ struct AnalyzeOptions {
   // in one pass. Results do not depend on it (within float rounding, < 1e-5 cosine); only speed
   // does (OpenCV 4.6 on one thread gains nothing past a few faces per pass, see bench/README.md).
   int embed_batch = 0;
+  // Issue 13: the small-face level. After the pyramid, look for faces of kSmallFacePx (16) up to
+  // 1.25 x min_face_px (overlapping the pyramid's finest band; where both see a face the pyramid's
+  // box stays), but only in tiles around the faces already found (no larger than
+  // kSmallFaceAnchorMaxPx): crowds put small faces beside larger ones, and the rest of the frame is
+  // not scanned at that scale (cost and false positives). Its faces get the same context check as
+  // every tile-only face. Runs only with tiling and kSmallFacePx < min_face_px <=
+  // kSmallFaceLevelMaxMinFacePx (asking for larger faces only turns it off); CLI
+  // `--small-faces on|off`.
+  bool small_faces = true;
 };
+
+// The smallest face (in detector-input pixels) the RFB-320 detector finds reliably.
+inline constexpr int kMinNetFacePx = 20;
+
+// The small-face level's smallest face, its largest anchor, how far around an anchor it looks (in
+// multiples of the anchor's size) and the most detector windows it runs per image.
+inline constexpr int kSmallFacePx = 16;
+inline constexpr int kSmallFaceAnchorMaxPx = 96;
+inline constexpr float kSmallFaceReach = 3.0f;
+inline constexpr int kSmallFaceMaxTiles = 32;
+// The largest min_face_px with which the small-face level runs (the default min_face_px).
+inline constexpr int kSmallFaceLevelMaxMinFacePx = 24;
 
 struct AnalyzedFace {
   BoxF box;  // in the analysed image's pixels
@@ -58,6 +79,8 @@ struct AlignedFaces {
 struct StageTimes {
   double detect_ms = 0, landmarks_ms = 0, align_ms = 0, embed_ms = 0;
   int64_t images = 0, faces = 0;
+  // Detector windows run by the small-face level (AnalyzeOptions::small_faces), its faces kept.
+  int64_t small_face_tiles = 0, small_faces = 0;
 };
 
 // Which backend runs one of the analyzer's models, and what it has cost so far.
@@ -116,6 +139,17 @@ class FaceAnalyzer {
  private:
   struct Nets;
   explicit FaceAnalyzer(std::unique_ptr<Nets> nets);
+  // The detector on one window of bgr (resized to its input): boxes in bgr's pixels (not clamped)
+  // scoring at least threshold, with level 0. Internal on failure.
+  Result<std::vector<ScoredBox>> DetectInWindow(const cv::Mat& bgr, const cv::Rect& window,
+                                                float threshold);
+  // The second opinion for a face only a tile saw: whether the detector finds it again (IoU >= 0.4)
+  // in a window three times its size around it.
+  Result<bool> SeenInContext(const cv::Mat& bgr, const BoxF& box, float threshold);
+  // The small-face level (small_faces.cc): appends to `faces` (the confirmed faces of the pyramid)
+  // the confirmed 16..1.25 x min_face_px faces found in tiles around them, tagged with `level`.
+  Status AddSmallFaces(const cv::Mat& bgr, float threshold, int level,
+                       const AnalyzeOptions& options, std::vector<ScoredBox>& faces);
   std::unique_ptr<Nets> nets_;
   StageTimes times_;
 };

@@ -70,6 +70,96 @@ std::vector<Tile> PlanTiles(int width, int height, int net_width, int net_height
   return tiles;
 }
 
+namespace {
+
+// Offsets of the fewest windows of `size` covering [from, from + length) of [0, limit) with at
+// least `min_overlap` between neighbours, spread evenly and kept inside [0, limit).
+std::vector<int> CoverSpan(int from, int length, int size, int min_overlap, int limit) {
+  std::vector<int> at;
+  if (length <= size) {
+    at.push_back(std::clamp(from + length / 2 - size / 2, 0, limit - size));
+    return at;
+  }
+  const int stride = std::max(1, size - min_overlap);
+  const int n = 1 + (length - size + stride - 1) / stride;
+  const double step = static_cast<double>(length - size) / (n - 1);
+  for (int i = 0; i < n; ++i) {
+    at.push_back(std::clamp(from + static_cast<int>(std::lround(i * step)), 0, limit - size));
+  }
+  return at;
+}
+
+}  // namespace
+
+std::vector<Tile> PlanSmallFaceTiles(int width, int height, int net_width, int net_height,
+                                     std::span<const BoxF> anchors, int small_face_px,
+                                     int min_net_face_px, float reach, size_t max_tiles,
+                                     float overlap) {
+  std::vector<Tile> chosen;
+  if (anchors.empty() || max_tiles == 0 || width <= 0 || height <= 0 || small_face_px <= 0 ||
+      net_width <= 0 || net_height <= 0 || min_net_face_px <= 0) {
+    return chosen;
+  }
+  const double aspect = static_cast<double>(net_height) / net_width;
+  const double tile_w = static_cast<double>(small_face_px) * net_width / min_net_face_px;
+  const int tw = static_cast<int>(std::lround(tile_w));
+  const int th = static_cast<int>(std::lround(tile_w * aspect));
+  if (tw >= width && th >= height) return chosen;  // the whole frame already is this fine
+  const int cw = std::min(width, tw), ch = std::min(height, th);
+  // Each anchor's neighbourhood, clipped to the image; overlapping ones merged into one region.
+  struct Region {
+    int x1, y1, x2, y2;
+    bool Meets(const Region& o) const { return x1 < o.x2 && o.x1 < x2 && y1 < o.y2 && o.y1 < y2; }
+  };
+  std::vector<Region> reach_regions;
+  for (const BoxF& a : anchors) {
+    const float grow = reach * std::max(a.width(), a.height());
+    Region r{std::max(0, static_cast<int>(std::floor(a.x1 - grow))),
+             std::max(0, static_cast<int>(std::floor(a.y1 - grow))),
+             std::min(width, static_cast<int>(std::ceil(a.x2 + grow))),
+             std::min(height, static_cast<int>(std::ceil(a.y2 + grow)))};
+    if (r.x2 > r.x1 && r.y2 > r.y1) reach_regions.push_back(r);
+  }
+  std::vector<Region> merged = reach_regions;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = 0; i < merged.size() && !changed; ++i) {
+      for (size_t j = i + 1; j < merged.size() && !changed; ++j) {
+        if (!merged[i].Meets(merged[j])) continue;
+        merged[i] = {std::min(merged[i].x1, merged[j].x1), std::min(merged[i].y1, merged[j].y1),
+                     std::max(merged[i].x2, merged[j].x2), std::max(merged[i].y2, merged[j].y2)};
+        merged.erase(merged.begin() + static_cast<std::ptrdiff_t>(j));
+        changed = true;
+      }
+    }
+  }
+  // Cover each region with the fewest windows overlapping by `overlap` of their size.
+  struct Scored {
+    Tile tile;
+    int hits;
+  };
+  std::vector<Scored> candidates;
+  const int min_overlap_x = static_cast<int>(std::lround(cw * overlap));
+  const int min_overlap_y = static_cast<int>(std::lround(ch * overlap));
+  for (const Region& r : merged) {
+    for (int y : CoverSpan(r.y1, r.y2 - r.y1, ch, min_overlap_y, height)) {
+      for (int x : CoverSpan(r.x1, r.x2 - r.x1, cw, min_overlap_x, width)) {
+        const Region t{x, y, x + cw, y + ch};
+        int hits = 0;
+        for (const Region& n : reach_regions) hits += t.Meets(n) ? 1 : 0;
+        candidates.push_back({{x, y, cw, ch}, hits});
+      }
+    }
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Scored& a, const Scored& b) { return a.hits > b.hits; });
+  if (candidates.size() > max_tiles) candidates.resize(max_tiles);
+  for (const Scored& c : candidates) chosen.push_back(c.tile);
+  std::sort(chosen.begin(), chosen.end(),
+            [](const Tile& a, const Tile& b) { return a.y != b.y ? a.y < b.y : a.x < b.x; });
+  return chosen;
+}
+
 std::array<double, 6> EstimateSimilarity(std::span<const Point2> src, std::span<const Point2> dst) {
   const size_t n = std::min(src.size(), dst.size());
   double msx = 0, msy = 0, mdx = 0, mdy = 0;

@@ -38,6 +38,20 @@ struct Tile {
 std::vector<Tile> PlanTiles(int width, int height, int net_width, int net_height, int min_face_px,
                             int min_net_face_px = 20, float overlap = 0.25f);
 
+// Windows of the small-face level (issue 13), each the tile size at which a small_face_px face
+// spans min_net_face_px detector pixels (small_face_px * net_width / min_net_face_px wide, the
+// net's aspect). Each anchor face's neighbourhood is its box grown by `reach` times its larger side
+// on every side, clipped to the image; overlapping neighbourhoods merge into one region, and each
+// region is covered by the fewest windows overlapping by `overlap` of their size (so a face smaller
+// than that overlap inside a region lies wholly in some window). Crowds put small faces beside
+// larger ones, so the level looks only where faces were already found. At most max_tiles windows:
+// those meeting the most neighbourhoods first (ties: region order); the result is sorted by
+// (y, x). No anchors, or an image no larger than one window: none.
+std::vector<Tile> PlanSmallFaceTiles(int width, int height, int net_width, int net_height,
+                                     std::span<const BoxF> anchors, int small_face_px,
+                                     int min_net_face_px, float reach, size_t max_tiles,
+                                     float overlap = 0.25f);
+
 // 2x3 similarity transform (rotation, uniform scale, translation) mapping src to dst by least
 // squares (Umeyama 1991, without reflection). Row-major: [a -b tx; b a ty].
 std::array<double, 6> EstimateSimilarity(std::span<const Point2> src, std::span<const Point2> dst);

@@ -81,6 +81,63 @@ TEST(GeometryTest, TilesCoverLargeImageAndAreSmallEnoughForMinFace) {
   }
 }
 
+// Issue 13: the small-face level's windows.
+TEST(GeometryTest, SmallFaceTilesNeedAnAnchor) {
+  EXPECT_TRUE(PlanSmallFaceTiles(1920, 1080, 320, 240, {}, 16, 20, 4.0f, 24).empty());
+}
+
+TEST(GeometryTest, SmallFaceTilesCoverOnlyTheAnchorsNeighbourhood) {
+  const BoxF anchor{900, 500, 940, 540};  // 40 px: reach 160 px on each side
+  const std::vector<BoxF> anchors = {anchor};
+  auto tiles = PlanSmallFaceTiles(1920, 1080, 320, 240, anchors, 16, 20, 4.0f, 100);
+  ASSERT_FALSE(tiles.empty());
+  // 16 px spans 20 net pixels: tiles of 16 * 320 / 20 = 256 by 192.
+  for (const auto& t : tiles) {
+    EXPECT_EQ(t.width, 256);
+    EXPECT_EQ(t.height, 192);
+    EXPECT_LT(t.x, 940 + 160);
+    EXPECT_GT(t.x + t.width, 900 - 160);
+    EXPECT_LT(t.y, 540 + 160);
+    EXPECT_GT(t.y + t.height, 500 - 160);
+  }
+  // Far fewer than the full grid (10 x 8 tiles of 1920x1080).
+  EXPECT_LE(tiles.size(), 20u);
+  // Every face of up to 30 px within the reach lies wholly inside a tile.
+  const int face = 30;
+  for (int y = 500 - 160; y + face <= 540 + 160; y += 7) {
+    for (int x = 900 - 160; x + face <= 940 + 160; x += 7) {
+      bool inside = false;
+      for (const auto& t : tiles) {
+        inside = inside ||
+                 (x >= t.x && y >= t.y && x + face <= t.x + t.width && y + face <= t.y + t.height);
+      }
+      ASSERT_TRUE(inside) << "face at " << x << "," << y << " is in no tile";
+    }
+  }
+}
+
+TEST(GeometryTest, SmallFaceTilesAreCappedCrowdsFirst) {
+  // A crowd of five anchors at the top left, one lone anchor at the bottom right.
+  std::vector<BoxF> anchors;
+  for (int i = 0; i < 5; ++i) anchors.push_back({100.0f + 40 * i, 100, 130.0f + 40 * i, 130});
+  anchors.push_back({1800, 1000, 1830, 1030});
+  auto all = PlanSmallFaceTiles(1920, 1080, 320, 240, anchors, 16, 20, 4.0f, 1000);
+  auto capped = PlanSmallFaceTiles(1920, 1080, 320, 240, anchors, 16, 20, 4.0f, 2);
+  ASSERT_GT(all.size(), 2u);
+  ASSERT_EQ(capped.size(), 2u);
+  for (const auto& t : capped) EXPECT_LT(t.x + t.y, 1000) << t.x << "," << t.y;
+  // Sorted by (y, x).
+  for (size_t i = 1; i < capped.size(); ++i) {
+    EXPECT_TRUE(capped[i - 1].y < capped[i].y ||
+                (capped[i - 1].y == capped[i].y && capped[i - 1].x < capped[i].x));
+  }
+}
+
+TEST(GeometryTest, SmallFaceTilesNotNeededWhenTheFrameIsFineEnough) {
+  const std::vector<BoxF> anchors = {{50, 50, 90, 90}};
+  EXPECT_TRUE(PlanSmallFaceTiles(250, 180, 320, 240, anchors, 16, 20, 4.0f, 24).empty());
+}
+
 TEST(GeometryTest, SimilarityRecoversKnownTransform) {
   const double angle = 0.3, scale = 1.7, tx = 12.5, ty = -4.0;
   const double a = scale * std::cos(angle), b = scale * std::sin(angle);
