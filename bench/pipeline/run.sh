@@ -68,8 +68,9 @@ for i, f in enumerate(faces):
 PY
 done
 ls "$work"/crops/*.jpg > "$work/list1.txt"
-# Repeat the list so each run lasts a few seconds.
-for i in 1 2 3 4 5 6; do cat "$work/list1.txt"; done > "$work/list.txt"
+# Repeat the list so each run lasts several seconds (REPEAT, default 12: with the fast backend a
+# 6x list ran 1.5 s on two workers, and start-up and the last image's tail showed in the scaling).
+for i in $(seq "${REPEAT:-12}"); do cat "$work/list1.txt"; done > "$work/list.txt"
 count=$(wc -l < "$work/list.txt")
 echo "== 250x250 single-face images: $count ($(wc -l < "$work/list1.txt") distinct); load: $(uptime | sed 's/.*average: //')"
 
