@@ -107,55 +107,27 @@ Result<std::vector<ScoredBox>> FaceAnalyzer::Detect(const cv::Mat& bgr,
                      : std::vector<Tile>{{0, 0, bgr.cols, bgr.rows}};
   std::vector<ScoredBox> candidates;
   int level = 0;
-  try {
-    for (size_t t = 0; t < tiles.size(); ++t) {
-      const Tile& tile = tiles[t];
-      const cv::Mat roi = bgr(cv::Rect(tile.x, tile.y, tile.width, tile.height));
-      const cv::Mat blob = cv::dnn::blobFromImage(
-          roi, spec.scale, cv::Size(spec.input_width, spec.input_height),
-          cv::Scalar(spec.mean, spec.mean, spec.mean), /*swapRB=*/true, /*crop=*/false);
-      std::vector<cv::Mat> out;
-      RETURN_IF_ERROR(nets_->detector.model->Run(blob, out));
-      const cv::Mat scores = out[0].reshape(1, static_cast<int>(out[0].total() / 2));
-      const cv::Mat boxes = out[1].reshape(1, static_cast<int>(out[1].total() / 4));
-      const bool is_whole_frame = t == 0;
-      if (t > 0 && tile.width != tiles[t - 1].width) ++level;
-      // Pyramid bands: a tile level answers only for faces too small for the next coarser level
-      // (twice its tile size) to see, with a 25 % overlap between bands. Larger "faces" found in a
-      // zoomed-in tile are textures seen out of context (shirts, hands) and are the main source of
-      // false positives.
-      const float tile_scale = static_cast<float>(tile.width) / spec.input_width;
-      const float band_max_px = is_whole_frame ? std::numeric_limits<float>::max()
-                                               : 2.0f * kMinNetFacePx * tile_scale * 1.25f;
-      // Faces cut by an inner tile edge are left to the tile (or whole frame) that holds them
-      // whole.
-      const float edge_margin = 2.0f;
-      for (int i = 0; i < scores.rows; ++i) {
-        const float s = scores.at<float>(i, 1);
-        if (s < threshold) continue;
-        BoxF b{tile.x + boxes.at<float>(i, 0) * tile.width,
-               tile.y + boxes.at<float>(i, 1) * tile.height,
-               tile.x + boxes.at<float>(i, 2) * tile.width,
-               tile.y + boxes.at<float>(i, 3) * tile.height};
-        if (!is_whole_frame) {
-          const bool cut =
-              (b.x1 < tile.x + edge_margin && tile.x > 0) ||
-              (b.y1 < tile.y + edge_margin && tile.y > 0) ||
-              (b.x2 > tile.x + tile.width - edge_margin && tile.x + tile.width < bgr.cols) ||
-              (b.y2 > tile.y + tile.height - edge_margin && tile.y + tile.height < bgr.rows);
-          if (cut) continue;
-        }
-        b.x1 = std::clamp(b.x1, 0.0f, static_cast<float>(bgr.cols));
-        b.y1 = std::clamp(b.y1, 0.0f, static_cast<float>(bgr.rows));
-        b.x2 = std::clamp(b.x2, 0.0f, static_cast<float>(bgr.cols));
-        b.y2 = std::clamp(b.y2, 0.0f, static_cast<float>(bgr.rows));
-        if (std::min(b.width(), b.height()) < static_cast<float>(options.min_face_px)) continue;
-        if (std::min(b.width(), b.height()) > band_max_px) continue;
-        candidates.push_back({b, s, level});
-      }
+  for (size_t t = 0; t < tiles.size(); ++t) {
+    const Tile& tile = tiles[t];
+    ASSIGN_OR_RETURN(
+        const std::vector<ScoredBox> found,
+        DetectInWindow(bgr, cv::Rect(tile.x, tile.y, tile.width, tile.height), threshold));
+    const bool is_whole_frame = t == 0;
+    if (t > 0 && tile.width != tiles[t - 1].width) ++level;
+    // Pyramid bands: a tile level answers only for faces too small for the next coarser level
+    // (twice its tile size) to see, with a 25 % overlap between bands. Larger "faces" found in a
+    // zoomed-in tile are textures seen out of context (shirts, hands) and are the main source of
+    // false positives.
+    const float tile_scale = static_cast<float>(tile.width) / spec.input_width;
+    const float band_max_px = is_whole_frame ? std::numeric_limits<float>::max()
+                                             : 2.0f * kMinNetFacePx * tile_scale * 1.25f;
+    for (const ScoredBox& f : found) {
+      const std::optional<BoxF> b = WholeInTile(f.box, tile, bgr.cols, bgr.rows);
+      if (!b) continue;
+      const float side = std::min(b->width(), b->height());
+      if (side < static_cast<float>(options.min_face_px) || side > band_max_px) continue;
+      candidates.push_back({*b, f.score, level});
     }
-  } catch (const cv::Exception& ex) {
-    return Status::Internal(std::string("detector failed: ") + ex.what());
   }
   auto kept = NonMaxSuppression(std::move(candidates), spec.nms_iou);
   // Second opinion for faces only a small tile saw: look again at a window of kContextScale times

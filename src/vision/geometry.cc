@@ -91,6 +91,18 @@ std::vector<int> CoverSpan(int from, int length, int size, int min_overlap, int 
 
 }  // namespace
 
+std::optional<BoxF> WholeInTile(const BoxF& box, const Tile& tile, int width, int height,
+                                float edge_margin) {
+  const bool cut = (box.x1 < tile.x + edge_margin && tile.x > 0) ||
+                   (box.y1 < tile.y + edge_margin && tile.y > 0) ||
+                   (box.x2 > tile.x + tile.width - edge_margin && tile.x + tile.width < width) ||
+                   (box.y2 > tile.y + tile.height - edge_margin && tile.y + tile.height < height);
+  if (cut) return std::nullopt;
+  const float w = static_cast<float>(width), h = static_cast<float>(height);
+  return BoxF{std::clamp(box.x1, 0.0f, w), std::clamp(box.y1, 0.0f, h), std::clamp(box.x2, 0.0f, w),
+              std::clamp(box.y2, 0.0f, h)};
+}
+
 std::vector<Tile> PlanSmallFaceTiles(int width, int height, int net_width, int net_height,
                                      std::span<const BoxF> anchors, int small_face_px,
                                      int min_net_face_px, float reach, size_t max_tiles,

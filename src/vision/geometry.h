@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -37,6 +38,12 @@ struct Tile {
 // some tile.
 std::vector<Tile> PlanTiles(int width, int height, int net_width, int net_height, int min_face_px,
                             int min_net_face_px = 20, float overlap = 0.25f);
+
+// A face the detector found in `tile` of a width x height image, clipped to the image; nullopt
+// when it reaches within `edge_margin` px of a tile edge that lies inside the image: such a face is
+// cut and belongs to a tile (or the whole frame) that holds it whole.
+std::optional<BoxF> WholeInTile(const BoxF& box, const Tile& tile, int width, int height,
+                                float edge_margin = 2.0f);
 
 // Windows of the small-face level (issue 13), each the tile size at which a small_face_px face
 // spans min_net_face_px detector pixels (small_face_px * net_width / min_net_face_px wide, the

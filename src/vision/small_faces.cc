@@ -26,29 +26,18 @@ Status FaceAnalyzer::AddSmallFaces(const cv::Mat& bgr, float threshold, int leve
   // finest level covers the rest, and where both see a face NMS keeps the pyramid's box.
   const float band_min = static_cast<float>(kSmallFacePx);
   const float band_max = 1.25f * static_cast<float>(options.min_face_px);
-  const float edge_margin = 2.0f;  // faces cut by an inner tile edge belong to another tile
   std::vector<ScoredBox> all = faces;
   for (const Tile& tile : tiles) {
     ASSIGN_OR_RETURN(
         std::vector<ScoredBox> found,
         DetectInWindow(bgr, cv::Rect(tile.x, tile.y, tile.width, tile.height), threshold));
     times_.small_face_tiles += 1;
-    for (ScoredBox& f : found) {
-      BoxF& b = f.box;
-      const bool cut =
-          (b.x1 < tile.x + edge_margin && tile.x > 0) ||
-          (b.y1 < tile.y + edge_margin && tile.y > 0) ||
-          (b.x2 > tile.x + tile.width - edge_margin && tile.x + tile.width < bgr.cols) ||
-          (b.y2 > tile.y + tile.height - edge_margin && tile.y + tile.height < bgr.rows);
-      if (cut) continue;
-      b.x1 = std::clamp(b.x1, 0.0f, static_cast<float>(bgr.cols));
-      b.y1 = std::clamp(b.y1, 0.0f, static_cast<float>(bgr.rows));
-      b.x2 = std::clamp(b.x2, 0.0f, static_cast<float>(bgr.cols));
-      b.y2 = std::clamp(b.y2, 0.0f, static_cast<float>(bgr.rows));
-      const float side = std::min(b.width(), b.height());
+    for (const ScoredBox& f : found) {
+      const std::optional<BoxF> b = WholeInTile(f.box, tile, bgr.cols, bgr.rows);
+      if (!b) continue;
+      const float side = std::min(b->width(), b->height());
       if (side < band_min || side > band_max) continue;
-      f.level = level;
-      all.push_back(f);
+      all.push_back({*b, f.score, level});
     }
   }
   // The faces already found sort first (lower levels), so a candidate overlapping one goes; they

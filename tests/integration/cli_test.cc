@@ -70,6 +70,15 @@ class CliTest : public ::testing::Test {
     }
     return args;
   }
+  // Ingests demo photos 1 and 3 from the folder TwoPhotoDir() under the demo source.
+  void IngestTwoDemoPhotos() {
+    const fs::path src = TwoPhotoDir();
+    fs::create_directories(src);
+    fs::copy_file(demo_ / "sample1.jpg", src / "sample1.jpg");
+    fs::copy_file(demo_ / "sample3.jpg", src / "sample3.jpg");
+    ASSERT_EQ(L(Declared({"ingest", src.string()})).exit_code, 0);
+  }
+  fs::path TwoPhotoDir() const { return tmp_.path() / "two"; }
   TempDir tmp_;
   fs::path demo_, data_;
 };
@@ -225,11 +234,8 @@ TEST_F(CliTest, KillDuringIngestLosesNothingAndDuplicatesNothing) {
 }
 
 TEST_F(CliTest, ReembedMigratesTheCatalogAndBack) {
-  const fs::path src = tmp_.path() / "two";
-  fs::create_directories(src);
-  fs::copy_file(demo_ / "sample1.jpg", src / "sample1.jpg");
-  fs::copy_file(demo_ / "sample3.jpg", src / "sample3.jpg");
-  ASSERT_EQ(L(Declared({"ingest", src.string()})).exit_code, 0);
+  ASSERT_NO_FATAL_FAILURE(IngestTwoDemoPhotos());
+  const fs::path src = TwoPhotoDir();
   auto st = nlohmann::json::parse(L({"stats", "--json"}).out);
   const std::string base_model = st["model_id"];
   const int64_t faces = st["faces"];
@@ -259,11 +265,7 @@ TEST_F(CliTest, ReembedMigratesTheCatalogAndBack) {
 // under --precision bf16 migrates the catalog, and every later process follows the catalog's
 // precision without being told (a probe is embedded the way the catalog was).
 TEST_F(CliTest, ReembedMigratesToBf16AndTheEngineFollowsTheCatalog) {
-  const fs::path src = tmp_.path() / "two";
-  fs::create_directories(src);
-  fs::copy_file(demo_ / "sample1.jpg", src / "sample1.jpg");
-  fs::copy_file(demo_ / "sample3.jpg", src / "sample3.jpg");
-  ASSERT_EQ(L(Declared({"ingest", src.string()})).exit_code, 0);
+  ASSERT_NO_FATAL_FAILURE(IngestTwoDemoPhotos());
   auto st = nlohmann::json::parse(L({"stats", "--json"}).out);
   const std::string base_model = st["model_id"];
   const int64_t faces = st["faces"];

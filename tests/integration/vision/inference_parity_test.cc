@@ -1,8 +1,8 @@
 // Issue 13: the fast (oneDNN) inference backend against OpenCV DNN, the parity reference, on the
 // real pinned models: every model on the demo photos and on generated faces (demo faces with
 // random lighting, rotation, mirroring and noise, plus noise images), one item at a time and in
-// batches; then the whole analyzer both ways (boxes after NMS, landmarks, embeddings). Skips when
-// the models or demo photos are absent (scripts/setup).
+// batches; then the whole analyzer both ways (boxes after NMS, landmarks, embeddings). Fails when
+// the models or demo photos are absent (run scripts/setup).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,8 +10,7 @@
 #include <opencv2/imgproc.hpp>
 #include <random>
 
-#include "imageio/decode.h"
-#include "testing/test_env.h"
+#include "testing/demo_models.h"
 #include "vision/face_analyzer.h"
 #include "vision/inference/model.h"
 
@@ -41,21 +40,12 @@ class InferenceParityTest : public ::testing::Test {
  protected:
   void SetUp() override {
     cv::setNumThreads(1);
-    const auto models_dir = likeness::testing::ModelDir();
-    const auto demo = likeness::testing::DemoPhotoDir();
-    ASSERT_TRUE(models_dir && demo) << "models or demo photos missing: run scripts/setup";
-    auto manifest = BuiltinManifest();
-    ASSERT_TRUE(manifest.ok());
-    auto models = LoadVerifiedModels(*manifest, *models_dir);
+    auto models = likeness::testing::SetUpModels();
     ASSERT_TRUE(models.ok()) << models.status().ToString();
     models_ = *models;
-    for (int i = 1; i <= 6; ++i) {
-      auto bytes = imageio::ReadFileBytes(*demo / ("sample" + std::to_string(i) + ".jpg"));
-      ASSERT_TRUE(bytes.ok());
-      auto image = imageio::DecodeImage(*bytes);
-      ASSERT_TRUE(image.ok());
-      photos_.push_back(image->bgr);
-    }
+    auto photos = likeness::testing::DemoPhotos();
+    ASSERT_TRUE(photos.ok()) << photos.status().ToString();
+    photos_ = std::move(*photos);
     auto reference = FaceAnalyzer::Create(models_, Backend::kOpenCv);
     ASSERT_TRUE(reference.ok()) << reference.status().ToString();
     reference_ = std::move(*reference);

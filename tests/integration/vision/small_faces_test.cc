@@ -1,14 +1,13 @@
 // Issue 13: the small-face level (AnalyzeOptions::small_faces) on generated 1920x1080 scenes made
 // of real faces from the demo photos: 18-px faces beside a 40-px face are found with the level on
 // and not with it off; an 18-px face with no larger face near it does not start the level at all.
-// Skips when the models or demo photos are absent (scripts/setup).
+// Fails when the models or demo photos are absent (run scripts/setup).
 #include <gtest/gtest.h>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "imageio/decode.h"
-#include "testing/test_env.h"
+#include "testing/demo_models.h"
 #include "vision/face_analyzer.h"
 
 namespace likeness::vision {
@@ -41,32 +40,25 @@ class SmallFacesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     cv::setNumThreads(1);
-    const auto models_dir = likeness::testing::ModelDir();
-    const auto demo = likeness::testing::DemoPhotoDir();
-    if (!models_dir || !demo) GTEST_SKIP() << "models or demo photos missing: run scripts/setup";
-    auto manifest = BuiltinManifest();
-    ASSERT_TRUE(manifest.ok()) << manifest.status().ToString();
-    auto models = LoadVerifiedModels(*manifest, *models_dir);
+    auto models = likeness::testing::SetUpModels();
     ASSERT_TRUE(models.ok()) << models.status().ToString();
     auto analyzer = FaceAnalyzer::Create(*models);
     ASSERT_TRUE(analyzer.ok()) << analyzer.status().ToString();
     analyzer_ = std::move(*analyzer);
+    auto photos = likeness::testing::DemoPhotos();
+    ASSERT_TRUE(photos.ok()) << photos.status().ToString();
     // Every face of the demo photos, with half its size around it.
-    for (int i = 1; i <= 6; ++i) {
-      auto bytes = imageio::ReadFileBytes(*demo / ("sample" + std::to_string(i) + ".jpg"));
-      ASSERT_TRUE(bytes.ok());
-      auto image = imageio::DecodeImage(*bytes);
-      ASSERT_TRUE(image.ok());
-      auto faces = analyzer_->Detect(image->bgr, Off());
+    for (const cv::Mat& photo : *photos) {
+      auto faces = analyzer_->Detect(photo, Off());
       ASSERT_TRUE(faces.ok()) << faces.status().ToString();
       for (const auto& f : *faces) {
         const float g = 0.5f * f.box.width();
         const cv::Rect r = cv::Rect(static_cast<int>(f.box.x1 - g), static_cast<int>(f.box.y1 - g),
                                     static_cast<int>(f.box.width() + 2 * g),
                                     static_cast<int>(f.box.height() + 2 * g)) &
-                           cv::Rect(0, 0, image->bgr.cols, image->bgr.rows);
-        patches_.push_back({image->bgr(r).clone(),
-                            {f.box.x1 - r.x, f.box.y1 - r.y, f.box.x2 - r.x, f.box.y2 - r.y}});
+                           cv::Rect(0, 0, photo.cols, photo.rows);
+        patches_.push_back(
+            {photo(r).clone(), {f.box.x1 - r.x, f.box.y1 - r.y, f.box.x2 - r.x, f.box.y2 - r.y}});
       }
     }
     ASSERT_GE(patches_.size(), 8u);

@@ -1,12 +1,11 @@
 // Batched embedding (one N x 3 x 112 x 112 forward pass, across faces and images) against the
-// per-face path, on the real faces of the demo photos. Skips when the models or photos are absent.
+// per-face path, on the real faces of the demo photos. Fails when the models or photos are absent.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <opencv2/core.hpp>
 
-#include "imageio/decode.h"
-#include "testing/test_env.h"
+#include "testing/demo_models.h"
 #include "vision/embed_queue.h"
 #include "vision/face_analyzer.h"
 
@@ -27,25 +26,18 @@ class EmbedBatchTest : public ::testing::Test {
  protected:
   void SetUp() override {
     cv::setNumThreads(1);  // as the CLI runs it
-    const auto models_dir = likeness::testing::ModelDir();
-    const auto demo = likeness::testing::DemoPhotoDir();
-    if (!models_dir || !demo) GTEST_SKIP() << "models or demo photos missing: run scripts/setup";
-    auto manifest = BuiltinManifest();
-    ASSERT_TRUE(manifest.ok()) << manifest.status().ToString();
-    auto models = LoadVerifiedModels(*manifest, *models_dir);
+    auto models = likeness::testing::SetUpModels();
     ASSERT_TRUE(models.ok()) << models.status().ToString();
     auto analyzer = FaceAnalyzer::Create(*models);
     ASSERT_TRUE(analyzer.ok()) << analyzer.status().ToString();
     analyzer_ = std::move(*analyzer);
-    for (int i = 1; i <= 6; ++i) {
-      const auto path = *demo / ("sample" + std::to_string(i) + ".jpg");
-      auto bytes = imageio::ReadFileBytes(path);
-      ASSERT_TRUE(bytes.ok()) << path;
-      auto image = imageio::DecodeImage(*bytes);
-      ASSERT_TRUE(image.ok()) << path;
-      auto faces = analyzer_->DetectAndAlign(image->bgr, options_);
+    auto photos = likeness::testing::DemoPhotos();
+    ASSERT_TRUE(photos.ok()) << photos.status().ToString();
+    first_photo_ = (*photos)[0];
+    for (size_t i = 0; i < photos->size(); ++i) {
+      auto faces = analyzer_->DetectAndAlign((*photos)[i], options_);
       ASSERT_TRUE(faces.ok()) << faces.status().ToString();
-      ASSERT_FALSE(faces->faces.empty()) << path;
+      ASSERT_FALSE(faces->faces.empty()) << "demo photo " << i + 1;
       images_.push_back(std::move(*faces));
     }
   }
@@ -80,6 +72,7 @@ class EmbedBatchTest : public ::testing::Test {
   AnalyzeOptions options_;
   std::unique_ptr<FaceAnalyzer> analyzer_;
   std::vector<AlignedFaces> images_;
+  cv::Mat first_photo_;  // sample1.jpg
 };
 
 TEST_F(EmbedBatchTest, AllFacesOfAllImagesInOnePassEqualPerFace) {
@@ -107,12 +100,7 @@ TEST_F(EmbedBatchTest, PassesThatCrossImageBoundariesEqualPerFace) {
 
 TEST_F(EmbedBatchTest, AnalyzeEqualsDetectAndAlignThenEmbed) {
   const auto reference = PerFace();
-  auto demo = likeness::testing::DemoPhotoDir();
-  auto bytes = imageio::ReadFileBytes(*demo / "sample1.jpg");
-  ASSERT_TRUE(bytes.ok());
-  auto image = imageio::DecodeImage(*bytes);
-  ASSERT_TRUE(image.ok());
-  auto faces = analyzer_->Analyze(image->bgr, options_);
+  auto faces = analyzer_->Analyze(first_photo_, options_);
   ASSERT_TRUE(faces.ok());
   ASSERT_EQ(faces->size(), reference[0].size());
   for (size_t f = 0; f < faces->size(); ++f) {

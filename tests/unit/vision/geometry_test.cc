@@ -176,3 +176,30 @@ TEST(GeometryTest, SimilarityIsLeastSquaresNotThreePoint) {
 
 }  // namespace
 }  // namespace likeness::vision
+
+namespace likeness::vision {
+namespace {
+
+// The tile-edge rule the pyramid and the small-face level share: a face touching an edge of the
+// tile that lies inside the image is cut (another tile holds it whole); image edges do not count,
+// and what is kept is clipped to the image.
+TEST(GeometryTest, WholeInTileDropsFacesCutByAnInnerEdgeOnly) {
+  const Tile inner{100, 100, 200, 150};  // inside a 1000 x 800 image on every side
+  EXPECT_TRUE(WholeInTile({150, 150, 200, 200}, inner, 1000, 800).has_value());
+  EXPECT_FALSE(WholeInTile({101, 150, 150, 200}, inner, 1000, 800).has_value());  // left edge
+  EXPECT_FALSE(WholeInTile({150, 150, 299, 200}, inner, 1000, 800).has_value());  // right edge
+  EXPECT_FALSE(WholeInTile({150, 249, 200, 260}, inner, 1000, 800).has_value());  // bottom edge
+  // A tile at the image's corner: its left and top edges are the image's, so a face there is whole,
+  // and its box is clipped to the image.
+  const Tile corner{0, 0, 200, 150};
+  const auto kept = WholeInTile({-3, -2, 50, 60}, corner, 1000, 800);
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->x1, 0.0f);
+  EXPECT_EQ(kept->y1, 0.0f);
+  EXPECT_EQ(kept->x2, 50.0f);
+  // The whole frame has no inner edge at all.
+  EXPECT_TRUE(WholeInTile({0, 0, 1000, 800}, Tile{0, 0, 1000, 800}, 1000, 800).has_value());
+}
+
+}  // namespace
+}  // namespace likeness::vision
